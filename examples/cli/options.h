@@ -1,0 +1,45 @@
+// Command line of gemma4-cli: what the user asked for, parsed and checked, nothing run yet.
+#ifndef GEMMA4_CLI_OPTIONS_H
+#define GEMMA4_CLI_OPTIONS_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cli {
+
+struct Options {
+  std::string model;
+  int32_t n_threads = 0;        // 0 = the library's choice (online CPUs)
+  int32_t n_ctx = 0;            // 0 = the library's default
+  int32_t n_predict = 512;      // < 0: until an end token or a full context; 0: prefill only
+  // Sampling: unset = the library's default (gemma4_generate_params_default).
+  std::optional<float> temperature, top_p, min_p, repeat_penalty;
+  std::optional<int32_t> top_k, repeat_last_n;
+  std::optional<uint64_t> seed;
+  std::string system;
+  std::string prompt;
+  bool have_prompt = false;     // -p or -f given (an empty prompt is still a prompt)
+  bool interactive = false;     // -i
+  bool think = false;
+  bool no_mmap = false;
+  bool raw = false;
+  bool tokenize = false;
+  std::string logits_out;
+  std::vector<std::string> stops;
+  int verbose = 0;              // each -v raises the log level by one above WARN
+};
+
+// What parse() decided: run, or exit at once with `exit_code` (help, version, usage error).
+struct ParseResult {
+  bool run = false;
+  int exit_code = 0;
+};
+
+// Parses argv into *opt. Prints help/version to stdout and usage errors to stderr itself.
+ParseResult parse(int argc, char** argv, Options* opt);
+
+}  // namespace cli
+
+#endif  // GEMMA4_CLI_OPTIONS_H

@@ -1,0 +1,36 @@
+// Internal interface between matmul (kernels/matmul.cpp) and the per-ISA GEMM micro-kernels.
+//
+// matmul splits W into panels of kPanel rows. A thread dequantizes one panel to float and packs
+// it column-interleaved, Bp[k * kPanel + j] = W[r0 + j][k] (columns j >= nr are zero), so one
+// k step of the micro-kernel loads the kPanel weights of that column with one or two vector
+// loads and broadcasts X[t][k]: an outer-product update of a (tokens x kPanel) register tile.
+#pragma once
+#include <cstdint>
+
+#include "kernels/kernels.h"
+
+namespace g4::kernels {
+
+constexpr int kPanel = 16;
+
+// Y[t * ldy + j] = sum_k X[t * ldx + k] * Bp[k * kPanel + j] for t < T, j < nr (nr <= kPanel).
+// Summation over k is sequential per output, so the result does not depend on which thread
+// runs the panel.
+using GemmPanelFn = void (*)(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K,
+                             float* Y, int64_t ldy, int nr);
+
+// The micro-kernel for an ISA (always non-null for an ISA whose kernel_table() is non-null).
+GemmPanelFn gemm_panel_for(Isa isa);
+
+namespace avx2 {
+const KernelTable* table();
+void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K, float* Y,
+                int64_t ldy, int nr);
+}  // namespace avx2
+namespace avx512 {
+const KernelTable* table();
+void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K, float* Y,
+                int64_t ldy, int nr);
+}  // namespace avx512
+
+}  // namespace g4::kernels

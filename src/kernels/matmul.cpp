@@ -1,0 +1,91 @@
+// Whole-matrix products over the thread pool: matvec (decode) and the panel GEMM (prefill).
+#include <cstring>
+#include <string>
+
+#include "base/error.h"
+#include "kernels/blocks.h"
+#include "kernels/gemm.h"
+#include "kernels/kernels.h"
+
+namespace g4::kernels {
+namespace {
+
+constexpr size_t kAlign = 64;
+
+void check_view(const MatView& W, const char* who) {
+  int64_t be = dtype_block_elems(W.type);
+  if (!W.data || W.rows <= 0 || W.cols <= 0 || W.cols % be != 0 ||
+      W.row_bytes < dtype_row_bytes(W.type, W.cols))
+    fail(Status::invalid_argument, std::string(who) + ": bad " + dtype_name(W.type) + " matrix " +
+                                       std::to_string(W.rows) + "x" + std::to_string(W.cols) +
+                                       " (cols must be a multiple of " + std::to_string(be) + ")");
+}
+
+// Per-thread part of the matmul scratch: the packed panel [cols][kPanel] and one row buffer.
+size_t panel_bytes(int64_t cols) {
+  size_t b = static_cast<size_t>(cols) * (kPanel + 1) * sizeof(float);
+  return (b + kAlign - 1) / kAlign * kAlign;
+}
+
+uint8_t* align_up(void* p) {
+  uintptr_t u = reinterpret_cast<uintptr_t>(p);
+  return reinterpret_cast<uint8_t*>((u + kAlign - 1) / kAlign * kAlign);
+}
+
+}  // namespace
+
+size_t activation_bytes(DType t, int64_t n) {
+  switch (t) {
+    case DType::Q8_0:
+    case DType::Q4_0: return static_cast<size_t>(n / kQK) * sizeof(BlockQ8_0);
+    case DType::Q4_K:
+    case DType::Q6_K: return static_cast<size_t>(n / kQKK) * sizeof(BlockQ8_K);
+    default: return static_cast<size_t>(n) * sizeof(float);
+  }
+}
+
+size_t matvec_scratch_bytes(DType t, int64_t cols) { return activation_bytes(t, cols); }
+
+size_t matmul_scratch_bytes(DType, int64_t cols, int64_t, int n_threads) {
+  if (n_threads < 1) n_threads = 1;
+  return kAlign + static_cast<size_t>(n_threads) * panel_bytes(cols);
+}
+
+void matvec(const KernelTable& k, const MatView& W, const float* x, float* y, ThreadPool& pool,
+            void* scratch) {
+  check_view(W, "matvec");
+  k.quantize_activation(W.type, x, W.cols, scratch);
+  // Chunks of at least 16 rows keep each task well above the pool's hand-out cost even for
+  // the 256-row k/v projections.
+  pool.parallel_range(W.rows, 16, [&](int64_t r0, int64_t r1, int) {
+    k.matvec_rows(W, scratch, y, r0, r1);
+  });
+}
+
+void matmul(const KernelTable& k, const MatView& W, const float* X, int64_t T, float* Y,
+            ThreadPool& pool, void* scratch) {
+  check_view(W, "matmul");
+  if (T <= 0) return;
+  const int64_t cols = W.cols;
+  const int64_t n_panels = (W.rows + kPanel - 1) / kPanel;
+  const GemmPanelFn gemm = gemm_panel_for(k.isa);
+  uint8_t* base = align_up(scratch);
+  const size_t per_thread = panel_bytes(cols);
+  // Each panel is computed the same way whichever thread takes it, so Y does not depend on
+  // the number of threads.
+  pool.parallel_for(n_panels, [&](int64_t p, int thread) {
+    float* Bp = reinterpret_cast<float*>(base + static_cast<size_t>(thread) * per_thread);
+    float* row = Bp + cols * kPanel;
+    const int64_t r0 = p * kPanel;
+    const int nr = static_cast<int>(W.rows - r0 < kPanel ? W.rows - r0 : kPanel);
+    for (int j = 0; j < nr; ++j) {
+      k.dequantize_row(W.type, W.row(r0 + j), row, cols);
+      for (int64_t c = 0; c < cols; ++c) Bp[c * kPanel + j] = row[c];
+    }
+    for (int j = nr; j < kPanel; ++j)
+      for (int64_t c = 0; c < cols; ++c) Bp[c * kPanel + j] = 0.0f;
+    gemm(X, T, cols, Bp, cols, Y + r0, W.rows, nr);
+  });
+}
+
+}  // namespace g4::kernels

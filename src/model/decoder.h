@@ -1,0 +1,58 @@
+// The Gemma 4 text decoder's forward pass (spec §2), readable top to bottom in decoder.cpp.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "kernels/kernels.h"
+#include "model/config.h"
+#include "model/kv_cache.h"
+#include "model/weights.h"
+
+namespace g4 {
+
+// Every buffer one forward pass needs, sized once for n_batch tokens: the per-token loop
+// allocates nothing.
+struct Activations {
+  Activations(const ModelConfig& c, const Weights& w, int n_batch, int n_ctx, int n_threads);
+  int n_batch;
+  std::vector<float> x;      // [n_batch][d]   residual stream
+  std::vector<float> xb;     // [n_batch][d]   normed input of a sub-block
+  std::vector<float> q;      // [n_batch][n_head * head_dim]
+  std::vector<float> k, v;   // [n_batch][n_kv_head * head_dim]
+  std::vector<float> attn;   // [n_batch][n_head * head_dim]  attention output
+  std::vector<float> proj;   // [n_batch][d]   o_proj / down_proj output
+  std::vector<float> gate;   // [n_batch][n_ff]
+  std::vector<float> up;     // [n_batch][n_ff]
+  std::vector<float> rope_cos, rope_sin;  // [n_batch][head_dim_max / 2]
+  std::vector<float> scores;  // [n_threads][n_ctx] attention weights of one query head
+  std::vector<uint8_t> scratch;  // kernel scratch (quantized activations, dequantized panels)
+};
+
+class Decoder {
+ public:
+  Decoder(const ModelConfig& config, const Weights& weights, const kernels::KernelTable& kernels)
+      : c_(config), w_(weights), k_(kernels) {}
+
+  // Writes the scaled token embeddings of tokens[0..T) into act.x (spec §2.1 step 1).
+  void embed_tokens(const int32_t* tokens, int T, Activations& act) const;
+
+  // Runs the layers over the T rows already in act.x, at positions pos0 .. pos0+T-1, writing
+  // their keys/values into the cache. If logits is not null, it receives the soft-capped
+  // logits of the last row. Checks *cancel between layers and throws Error(cancelled).
+  void forward(int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool, float* logits,
+               const std::atomic<bool>* cancel) const;
+
+ private:
+  void layer(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool) const;
+  void attention(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool) const;
+  void linear(const MatView& W, const float* X, int T, float* Y, Activations& act, ThreadPool& pool) const;
+  void rope_tables(int l, int T, int pos0, Activations& act) const;
+
+  const ModelConfig& c_;
+  const Weights& w_;
+  const kernels::KernelTable& k_;
+};
+
+}  // namespace g4

@@ -1,0 +1,51 @@
+# End-to-end tests: the engine (through the C API) against the NumPy float64 reference, on small
+# generated models in every weight type and both file formats (tests/e2e/compare.py).
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+# NumPy comes from Debian's python3-numpy: use the system interpreter, not a virtualenv's.
+set(GEMMA4_PYTHON /usr/bin/python3 CACHE FILEPATH "Python with NumPy for the reference tests")
+
+add_executable(e2e_runner ${CMAKE_CURRENT_SOURCE_DIR}/e2e/e2e_runner.c)
+target_link_libraries(e2e_runner PRIVATE gemma4)
+
+set(GEMMA4_MODELS_DIR ${CMAKE_CURRENT_BINARY_DIR}/models)
+set(MAKE_MODEL ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py)
+
+# Fixture: write the small models once per ctest run (deterministic from the seed).
+add_test(NAME e2e_make_models COMMAND ${CMAKE_COMMAND} -E env bash -c "\
+  set -e; mkdir -p ${GEMMA4_MODELS_DIR}; cd ${GEMMA4_MODELS_DIR}; \
+  for t in f32 f16 bf16 q8_0 q4_0 q4_k q6_k q4_k_m; do ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py tiny-$t.gguf --type $t; done; \
+  ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py tiny-st-f32 --format safetensors --dtype f32; \
+  ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py tiny-st-bf16 --format safetensors --dtype bf16 --shards 2; \
+  ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py tiny-st-f16 --format safetensors --dtype f16; \
+  ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py tiny3-q8_0.gguf --type q8_0 --layers 3 --pattern SSF --seed 7")
+set_tests_properties(e2e_make_models PROPERTIES FIXTURES_SETUP gemma4_models)
+
+# Tolerances on the soft-capped logits (max absolute difference over all steps):
+# - float weights (F32/F16/BF16): the engine computes in float32 on exactly the weight values the
+#   reference uses in float64; measured differences are ~1e-5, so 1e-3 leaves room for summation
+#   order and still catches any real deviation (a wrong norm or RoPE detail moves logits by >0.1).
+# - quantized weights: the weights are again identical, but the engine quantizes activations to
+#   8 bits (Q8_0 blocks of 32 / 256-element blocks, as llama.cpp does) for the integer dot
+#   products. Each rounding is <= 1/254 of a block's max; through 6 layers this gives logit noise
+#   of ~1% of the logit spread (measured: mean 0.02, max 0.11-0.19 on logits with std ~1.6).
+#   0.35 bounds that with margin; an actual format or kernel bug gives errors of order 1 or more.
+function(gemma4_e2e name model tol)
+  add_test(NAME e2e_${name}
+    COMMAND ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/compare.py --runner $<TARGET_FILE:e2e_runner>
+            --model ${GEMMA4_MODELS_DIR}/${model} --tol ${tol} --workdir ${GEMMA4_MODELS_DIR} ${ARGN})
+  set_tests_properties(e2e_${name} PROPERTIES FIXTURES_REQUIRED gemma4_models LABELS e2e)
+endfunction()
+foreach(t f32 f16 bf16)
+  gemma4_e2e(gguf_${t} tiny-${t}.gguf 1e-3)
+endforeach()
+foreach(t q8_0 q4_0 q4_k q6_k q4_k_m)
+  gemma4_e2e(gguf_${t} tiny-${t}.gguf 0.35)
+endforeach()
+gemma4_e2e(safetensors_f32 tiny-st-f32 1e-3)
+gemma4_e2e(safetensors_bf16_sharded tiny-st-bf16 1e-3)
+gemma4_e2e(safetensors_f16 tiny-st-f16 1e-3)
+# Small prefill batches: the sliding-window rings wrap (capacity = window 16 + batch) and
+# prompts are processed in several chunks; one thread and two threads must agree too.
+gemma4_e2e(gguf_f32_batch5_t1 tiny-f32.gguf 1e-3 --batch 5 --threads 1 --n-gen 12)
+gemma4_e2e(gguf_q4_0_batch3 tiny-q4_0.gguf 0.35 --batch 3 --n-gen 12)
+gemma4_e2e(gguf_3layer_q8_0 tiny3-q8_0.gguf 0.35 --batch 7)

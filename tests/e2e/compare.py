@@ -1,0 +1,90 @@
+"""End-to-end check of the C++ engine against the NumPy float64 reference (tests/reference).
+
+  compare.py --runner BUILD/e2e_runner --model MODEL --tol TOL [--tokens 2,..] [--n-gen N]
+             [--threads N] [--batch N] [--workdir DIR]
+
+Runs the reference and the engine on the same prompt, then requires
+  * logits of every step (after the prompt, then after each generated token) within TOL of the
+    reference (max absolute difference; logits are soft-capped to [-30, 30]);
+  * identical greedy tokens at every step where the reference's top-1/top-2 margin exceeds
+    2*TOL (below that, rounding may legitimately pick the other token; from the first such step
+    on, the two runs continue from different tokens and only the logits up to it are compared).
+Exit status 0 on success; prints the measured maximum differences either way.
+"""
+import argparse
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REF = os.path.join(HERE, "..", "reference", "gemma4_ref.py")
+
+
+def read_engine(path):
+    with open(path, "rb") as f:
+        n_gen, n_vocab, stop = struct.unpack("<3i", f.read(12))
+        toks = np.frombuffer(f.read(4 * n_gen), dtype="<i4")
+        logits = np.frombuffer(f.read(4 * n_vocab * (n_gen + 1)), dtype="<f4").reshape(n_gen + 1, n_vocab)
+    return toks, logits, stop
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runner", required=True)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--tol", type=float, required=True)
+    ap.add_argument("--tokens", default=None, help="prompt ids; default: a fixed 40-token prompt")
+    ap.add_argument("--n-gen", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=0)
+    ap.add_argument("--workdir", default=".")
+    a = ap.parse_args()
+
+    if a.tokens is None:
+        # <bos> then ordinary ids spread over the vocabulary (avoiding the low special range);
+        # 40 tokens cross the small models' 16-token sliding window more than twice.
+        a.tokens = ",".join(["2"] + [str(300 + (i * 37) % 600) for i in range(39)])
+    tag = os.path.basename(a.model.rstrip("/")) + f"_t{a.threads}_b{a.batch}"
+    ref_out = os.path.join(a.workdir, tag + ".ref.npz")
+    eng_out = os.path.join(a.workdir, tag + ".engine.bin")
+    subprocess.run([sys.executable, REF, a.model, "--tokens", a.tokens, "--n-gen", str(a.n_gen), "--out", ref_out],
+                   check=True)
+    subprocess.run([a.runner, a.model, a.tokens, str(a.n_gen), eng_out, str(a.threads), str(a.batch)], check=True)
+    ref = np.load(ref_out)
+    r_logits, r_tokens, r_margins = ref["logits"], ref["gen_tokens"], ref["margins"]
+    e_tokens, e_logits, stop = read_engine(eng_out)
+
+    ok = True
+    steps = min(len(e_tokens), len(r_tokens))
+    compared_logits = 1
+    max_diff = float(np.max(np.abs(e_logits[0] - r_logits[0])))
+    for k in range(steps):
+        if e_tokens[k] != r_tokens[k]:
+            if r_margins[k] > 2 * a.tol:
+                print(f"FAIL: step {k}: engine token {e_tokens[k]} != reference {r_tokens[k]} "
+                      f"(reference margin {r_margins[k]:.4f} > 2*tol)")
+                ok = False
+            else:
+                print(f"note: step {k}: tokens differ within the rounding margin ({r_margins[k]:.4f}); stopping")
+            break
+        max_diff = max(max_diff, float(np.max(np.abs(e_logits[k + 1] - r_logits[k + 1]))))
+        compared_logits += 1
+    if len(e_tokens) < len(r_tokens) and ok and steps == len(e_tokens):
+        print(f"note: the engine stopped after {len(e_tokens)} tokens (stop reason {stop}); "
+              f"reference token there: {r_tokens[len(e_tokens)]}")
+    print(f"{tag}: max |logit diff| = {max_diff:.3g} over {compared_logits} steps (tol {a.tol}); "
+          f"greedy tokens equal for {steps if ok else k} steps; min ref margin {float(np.min(r_margins)):.3f}")
+    if max_diff > a.tol:
+        print(f"FAIL: logits differ by {max_diff:.3g} > tol {a.tol}")
+        ok = False
+    if compared_logits < 3:
+        print("FAIL: fewer than 3 steps could be compared; the test would not mean much")
+        ok = False
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+/* End-to-end probe of the engine through the public C API, for tests/e2e/compare.py.
+ *
+ *   e2e_runner MODEL TOKENS N_GEN OUT [N_THREADS] [N_BATCH]
+ *
+ * TOKENS is a comma-separated prompt (including <bos>). The program
+ *   1. appends the prompt to a session and records the logits of its last position;
+ *   2. generates N_GEN tokens greedily (gemma4_session_generate, temperature 0);
+ *   3. replays prompt + generated tokens one by one in a second session, recording the logits
+ *      after each, so every step's logits can be compared with the reference.
+ * OUT (binary, little-endian): int32 n_gen, int32 n_vocab, int32 stop_reason,
+ * int32 tokens[n_gen], float32 logits[(n_gen + 1) * n_vocab].
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemma4.h"
+
+#define CHECK(call)                                                                      \
+  do {                                                                                   \
+    gemma4_status st_ = (call);                                                          \
+    if (st_ != GEMMA4_OK) {                                                              \
+      fprintf(stderr, "%s failed: %s: %s\n", #call, gemma4_status_string(st_), gemma4_last_error()); \
+      exit(2);                                                                           \
+    }                                                                                    \
+  } while (0)
+
+typedef struct {
+  int32_t* tokens;
+  int n, cap;
+} token_list;
+
+static int32_t collect(void* ud, const gemma4_token_event* ev) {
+  token_list* l = (token_list*)ud;
+  if (l->n < l->cap) l->tokens[l->n++] = ev->token;
+  return 0;
+}
+
+static void append_tokens(gemma4_session* s, gemma4_input* in, const int32_t* t, size_t n) {
+  CHECK(gemma4_input_clear(in));
+  CHECK(gemma4_input_add_tokens(in, t, n));
+  CHECK(gemma4_session_append(s, in));
+}
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: %s MODEL TOKENS N_GEN OUT [N_THREADS] [N_BATCH]\n", argv[0]);
+    return 1;
+  }
+  int n_gen = atoi(argv[3]);
+  int32_t prompt[4096];
+  size_t n_prompt = 0;
+  for (char* p = strtok(argv[2], ","); p && n_prompt < 4096; p = strtok(NULL, ",")) prompt[n_prompt++] = atoi(p);
+
+  gemma4_context_params cp;
+  CHECK(gemma4_context_params_default(&cp));
+  if (argc > 5) cp.n_threads = atoi(argv[5]);
+  gemma4_context* ctx;
+  CHECK(gemma4_context_create(argv[1], &cp, &ctx));
+  gemma4_model_info info;
+  info.struct_size = sizeof info;
+  CHECK(gemma4_context_info(ctx, &info));
+
+  gemma4_session_params sp;
+  CHECK(gemma4_session_params_default(&sp));
+  sp.n_ctx = info.n_ctx_train;
+  if (argc > 6) sp.n_batch = atoi(argv[6]);
+  gemma4_session *a, *b;
+  CHECK(gemma4_session_create(ctx, &sp, &a));
+  CHECK(gemma4_session_create(ctx, &sp, &b));
+  gemma4_input* in;
+  CHECK(gemma4_input_create(&in));
+
+  size_t nv = (size_t)info.n_vocab, got;
+  float* logits = malloc(sizeof(float) * nv * (size_t)(n_gen + 1));
+  token_list gen = {malloc(sizeof(int32_t) * (size_t)(n_gen + 1)), 0, n_gen};
+
+  append_tokens(a, in, prompt, n_prompt);
+  CHECK(gemma4_session_logits(a, logits, nv, &got));
+  gemma4_generate_params gp;
+  CHECK(gemma4_generate_params_default(&gp));
+  gp.temperature = 0;
+  gp.max_tokens = n_gen;
+  gemma4_generate_result res;
+  res.struct_size = sizeof res;
+  CHECK(gemma4_session_generate(a, &gp, collect, &gen, &res));
+
+  append_tokens(b, in, prompt, n_prompt);
+  for (int k = 0; k < gen.n; ++k) {
+    append_tokens(b, in, &gen.tokens[k], 1);
+    CHECK(gemma4_session_logits(b, logits + (size_t)(k + 1) * nv, nv, &got));
+  }
+
+  FILE* f = fopen(argv[4], "wb");
+  if (!f) {
+    perror(argv[4]);
+    return 2;
+  }
+  int32_t hdr[3] = {gen.n, (int32_t)nv, res.stop_reason};
+  fwrite(hdr, sizeof hdr, 1, f);
+  fwrite(gen.tokens, sizeof(int32_t), (size_t)gen.n, f);
+  fwrite(logits, sizeof(float), nv * (size_t)(gen.n + 1), f);
+  fclose(f);
+  free(logits);
+  free(gen.tokens);
+  gemma4_input_free(in);
+  gemma4_session_free(a);
+  gemma4_session_free(b);
+  gemma4_context_free(ctx);
+  return 0;
+}

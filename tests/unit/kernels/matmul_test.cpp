@@ -1,0 +1,100 @@
+// matmul (prefill GEMM) of every ISA and type against a float64 triple loop over the
+// dequantized weights; 1 and 2 threads must agree bit for bit; T == 1 agrees with matvec.
+#include <doctest/doctest.h>
+
+#include "kernel_test_util.h"
+
+using namespace g4;
+using namespace g4::kernels;
+using namespace g4::kernels::test;
+
+namespace {
+
+std::vector<int64_t> gemm_cols(DType t) {
+  if (is_float_type(t)) return {1, 7, 33};
+  if (dtype_block_elems(t) == kQK) return {32, 96};
+  return {256, 512};
+}
+
+// Y[T][rows] by the pool, 1 or 2 threads, with a scratch sized for exactly that many threads.
+std::vector<float> run_matmul(const KernelTable& k, Weights& w, const float* X, int64_t T, int threads) {
+  ThreadPool pool(threads);
+  std::vector<uint8_t> scratch(matmul_scratch_bytes(w.type, w.cols, T, threads));
+  std::vector<float> Y(static_cast<size_t>(T * w.rows), -1.0f);
+  matmul(k, w.view(), X, T, Y.data(), pool, scratch.data());
+  return Y;
+}
+
+}  // namespace
+
+TEST_CASE("matmul: every ISA and type within the float64 bound; threads agree exactly") {
+  for (Isa isa : isas()) {
+    const KernelTable& k = *kernel_table(isa);
+    for (DType t : all_types()) {
+      for (int64_t cols : gemm_cols(t)) {
+        for (int64_t rows : {1, 3, 17, 64}) {
+          Weights w(t, rows, cols, static_cast<uint32_t>(rows * 7 + cols));
+          for (int64_t T : {1, 2, 5, 64}) {
+            std::string isa_s = isa_name(isa), type_s = dtype_name(t);
+            CAPTURE(isa_s); CAPTURE(type_s); CAPTURE(rows); CAPTURE(cols); CAPTURE(T);
+            std::vector<float> xv = random_floats(T * cols, static_cast<uint32_t>(T + cols));
+            Buffer xs(xv.size() * 4, 4);  // misaligned X
+            std::memcpy(xs.data(), xv.data(), xv.size() * 4);
+            const float* X = xs.f();
+            std::vector<float> Y1 = run_matmul(k, w, X, T, 1);
+            std::vector<float> Y2 = run_matmul(k, w, X, T, 2);
+            CHECK(std::memcmp(Y1.data(), Y2.data(), Y1.size() * 4) == 0);
+            // Each output is a sequential (possibly fused) sum of cols float products:
+            // |err| <= (cols + 4) u sum |w x|.
+            int bad = 0;
+            for (int64_t i = 0; i < T; ++i)
+              for (int64_t r = 0; r < rows; ++r) {
+                double exact = 0, mag = 0;
+                for (int64_t c = 0; c < cols; ++c) {
+                  double p = static_cast<double>(w.deq[static_cast<size_t>(r * cols + c)]) * X[i * cols + c];
+                  exact += p;
+                  mag += std::fabs(p);
+                }
+                double err = std::fabs(Y1[static_cast<size_t>(i * rows + r)] - exact);
+                if (!(err <= (static_cast<double>(cols) + 4) * kU * mag + 1e-30)) ++bad;
+              }
+            CHECK(bad == 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("matmul with T == 1 equals matvec within the activation quantization error") {
+  for (Isa isa : isas()) {
+    const KernelTable& k = *kernel_table(isa);
+    for (DType t : all_types()) {
+      std::string isa_s = isa_name(isa), type_s = dtype_name(t);
+      CAPTURE(isa_s); CAPTURE(type_s);
+      int64_t cols = is_float_type(t) ? 100 : 2 * dtype_block_elems(t), rows = 19;
+      Weights w(t, rows, cols, 11);
+      std::vector<float> x = random_floats(cols, 12);
+      std::vector<float> ymm = run_matmul(k, w, x.data(), 1, 2);
+      ThreadPool pool(2);
+      std::vector<uint8_t> scratch(matvec_scratch_bytes(t, cols));
+      std::vector<float> ymv(static_cast<size_t>(rows));
+      matvec(k, w.view(), x.data(), ymv.data(), pool, scratch.data());
+      std::vector<float> xd(static_cast<size_t>(cols));
+      ref::dequantize_activation(t, scratch.data(), xd.data(), cols);  // what matvec multiplied
+      for (int64_t r = 0; r < rows; ++r) {
+        // matvec computes W xd, matmul W x: they differ by W (x - xd) exactly, plus each one's
+        // own rounding bound.
+        double dq = 0, mag_x = 0, mag_xd = 0;
+        for (int64_t c = 0; c < cols; ++c) {
+          size_t i = static_cast<size_t>(r * cols + c);
+          dq += std::fabs(static_cast<double>(w.deq[i])) * std::fabs(static_cast<double>(x[c]) - xd[c]);
+          mag_x += std::fabs(static_cast<double>(w.deq[i]) * x[c]);
+          mag_xd += w.mag[i] * std::fabs(static_cast<double>(xd[c]));
+        }
+        double tol = dq + (static_cast<double>(cols) + 4) * kU * mag_x + dot_tol(t, cols, mag_xd);
+        CHECK(std::fabs(static_cast<double>(ymm[r]) - ymv[r]) <= tol);
+      }
+    }
+  }
+}
