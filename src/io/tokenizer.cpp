@@ -1,7 +1,7 @@
 // Building a Tokenizer from GGUF metadata or from a Hugging Face tokenizer.json, and the
 // per-token queries. Encoding lives in bpe.cpp.
 //
-// Both loaders reduce their source to the same Impl (tokenizer_impl.h), so one vocabulary
+// Both loaders reduce their source to the same TokenizerData (tokenizer_impl.h), so one vocabulary
 // gives identical ids either way (checked by tokenizer_check on the real 262 144-entry vocab):
 //   tokenizer.json                         GGUF (tokenizer.ggml.*)
 //   model.vocab + added_tokens[].id        tokens[] (the id is the index)
@@ -59,7 +59,7 @@ std::string quoted(std::string_view s) {
 }
 
 // Shared tail of both loaders: lookup table, byte table, added-token trie, merge table.
-void finish(TokenizerData& m, const std::vector<std::pair<std::string, std::string>>& merges,
+void finish(TokenizerData& m, const std::vector<std::pair<std::string_view, std::string_view>>& merges,
             const std::string& where) {
   const int32_t n = static_cast<int32_t>(m.text.size());
   m.id_of.build(m.text);
@@ -86,7 +86,7 @@ void finish(TokenizerData& m, const std::vector<std::pair<std::string, std::stri
   std::string joined;
   for (size_t i = 0; i < merges.size(); ++i) {
     const auto& [a, b] = merges[i];
-    const auto id = [&](const std::string& s) {
+    const auto id = [&](std::string_view s) {
       int32_t found = m.id_of.find(s);
       if (found < 0)
         bad(where, "merge " + std::to_string(i) + " names " + quoted(s) +
@@ -179,7 +179,6 @@ void parse_pre_tokenizer(const Json& j, std::vector<SplitStep>& out) {
 // The options of the BPE model that change results; ones we do not implement are refused
 // rather than ignored.
 void parse_bpe_options(const Json& model, TokenizerData& m) {
-  const char* where = "tokenizer.json model";
   if (const Json* t = model.find("type"); t && t->as_string("model.type") != "BPE")
     fail(Status::unsupported, "tokenizer.json: model type \"" + t->as_string() +
                                   "\" is not supported (only BPE)");
@@ -193,11 +192,10 @@ void parse_bpe_options(const Json& model, TokenizerData& m) {
   m.byte_fallback = opt_bool(model, "byte_fallback", false);
   m.fuse_unk = opt_bool(model, "fuse_unk", false);
   m.ignore_merges = opt_bool(model, "ignore_merges", false);
-  (void)where;
 }
 
-std::vector<std::pair<std::string, std::string>> parse_json_merges(const Json& arr) {
-  std::vector<std::pair<std::string, std::string>> out;
+std::vector<std::pair<std::string_view, std::string_view>> parse_json_merges(const Json& arr) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
   const auto& list = arr.as_array("model.merges");
   out.reserve(list.size());
   for (size_t i = 0; i < list.size(); ++i) {
@@ -213,7 +211,8 @@ std::vector<std::pair<std::string, std::string>> parse_json_merges(const Json& a
       if (sp == std::string::npos || sp + 1 >= s.size())
         bad("tokenizer.json model.merges", "entry " + std::to_string(i) + " " + quoted(s) +
                                                " is not \"left right\"");
-      out.emplace_back(s.substr(0, sp), s.substr(sp + 1));
+      std::string_view v(s);
+      out.emplace_back(v.substr(0, sp), v.substr(sp + 1));
     }
   }
   return out;
@@ -381,7 +380,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const GgufFile& f) {
     m.unk_id = static_cast<int32_t>(unk);
   }
 
-  std::vector<std::pair<std::string, std::string>> merges;
+  std::vector<std::pair<std::string_view, std::string_view>> merges;
   merges.reserve(merges_v.arr.size());
   for (size_t i = 0; i < merges_v.arr.size(); ++i) {
     const std::string& s = merges_v.arr[i].str;
@@ -389,7 +388,8 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const GgufFile& f) {
     if (sp == std::string::npos || sp + 1 >= s.size())
       bad(where, "tokenizer.ggml.merges[" + std::to_string(i) + "] " + quoted(s) +
                      " is not \"left right\"");
-    merges.emplace_back(s.substr(0, sp), s.substr(sp + 1));
+    std::string_view v(s);
+    merges.emplace_back(v.substr(0, sp), v.substr(sp + 1));
   }
   finish(m, merges, where);
   return tok;

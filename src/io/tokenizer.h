@@ -22,9 +22,10 @@ class Tokenizer {
   ~Tokenizer();
 
   int32_t n_vocab() const;
-  // Token ids of text, without BOS. With parse_special, the text of special tokens (control
-  // and user-defined tokens such as "<|turn>") becomes those tokens; without it, it is
-  // tokenized as plain text.
+  // Token ids of text, without BOS. With parse_special, the text of control tokens ("<bos>",
+  // "<|turn>", ...) becomes those tokens; without it, it is tokenized as plain text.
+  // User-defined tokens ("\n\n", "<table>", "<unused0>", ...) are matched either way, as
+  // SentencePiece, HF tokenizers and llama.cpp do (the model saw them only as single tokens).
   std::vector<int32_t> encode(std::string_view text, bool parse_special) const;
   // The vocabulary string of a token as stored ("▁Hello", "<0x0A>", "<|turn>").
   const std::string& token_text(int32_t id) const;

@@ -43,9 +43,15 @@ const KernelTable* kernel_table(Isa isa);
 size_t activation_bytes(DType t, int64_t n);
 
 // Whole-matrix products, parallel over the pool. scratch must hold scratch_bytes() bytes and
-// is the only memory used: nothing here allocates.
+// is the only memory used: nothing here allocates. Results do not depend on the pool size.
 //   matvec: y[W.rows] = W x[W.cols]                       (decode: one token)
+//     x is converted once by quantize_activation (so quantized types see x rounded to 8 bits
+//     per block), then the rows are split over the pool.
 //   matmul: Y[T][W.rows] = X[T][W.cols] W^T               (prefill: T tokens at once)
+//     A GEMM: each task dequantizes 16 rows of W to float and multiplies all T rows of X with
+//     them (X is used as float, not quantized). matmul_scratch_bytes' n_threads must be at
+//     least pool.size(). W.cols must be a multiple of the block size (else Error
+//     invalid_argument).
 size_t matvec_scratch_bytes(DType t, int64_t cols);
 size_t matmul_scratch_bytes(DType t, int64_t cols, int64_t max_T, int n_threads);
 void matvec(const KernelTable& k, const MatView& W, const float* x, float* y, ThreadPool& pool,

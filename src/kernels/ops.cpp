@@ -43,6 +43,10 @@ void softmax(float* x, int64_t n) {
   if (n <= 0) return;
   float mx = x[0];
   for (int64_t i = 1; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
+  if (mx == -INFINITY) {  // every entry masked: no probability mass anywhere, return zeros
+    for (int64_t i = 0; i < n; ++i) x[i] = 0.0f;
+    return;
+  }
   double sum = 0;
   for (int64_t i = 0; i < n; ++i) sum += (x[i] = std::exp(x[i] - mx));
   float inv = static_cast<float>(1.0 / sum);

@@ -45,6 +45,7 @@ void ModelConfig::validate() const {
     check(l.n_kv_head > 0 && n_head % l.n_kv_head == 0,
           at + "query heads (" + std::to_string(n_head) + ") must be a multiple of KV heads (" +
               std::to_string(l.n_kv_head) + ")");
+    check(n_head / l.n_kv_head <= 256, at + "more than 256 query heads per KV head");
     check(l.rope_theta > 0 && std::isfinite(l.rope_theta), at + "RoPE base must be positive");
     if (!l.sliding) check(static_cast<int>(rope_freq_divisors_full.size()) == l.head_dim / 2,
                           at + "full-attention RoPE frequency table must have head_dim/2 entries");

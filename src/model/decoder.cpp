@@ -21,7 +21,11 @@ Activations::Activations(const ModelConfig& c, const Weights& w, int nb, int n_c
   up.resize(T * c.n_ff);
   rope_cos.resize(T * (c.head_dim_max() / 2));
   rope_sin.resize(T * (c.head_dim_max() / 2));
-  scores.resize(static_cast<size_t>(n_threads) * n_ctx);
+  (void)n_ctx;
+  int group_max = 1;
+  for (const auto& l : c.layers) group_max = std::max(group_max, c.n_head / l.n_kv_head);
+  attn_thread.resize(static_cast<size_t>(n_threads) * group_max * (c.head_dim_max() + kAttnTile));
+  attn_partial.resize(static_cast<size_t>(kMaxPartials) * group_max * (c.head_dim_max() + 2));
   size_t need = 0;
   auto consider = [&](const MatView& m) {
     if (!m.data) return;
@@ -153,26 +157,109 @@ void Decoder::rope_tables(int l, int T, int pos0, Activations& act) const {
 }
 
 // Scaled-dot-product attention with scale 1.0 (spec §2.2) and the masks of spec §2.4:
-// sliding layers see keys with p - j < W, full layers every earlier key. One task per
-// (query row, head); GQA maps n_head / n_kv_head query heads onto each KV head.
+// sliding layers see keys with p - j < W, full layers every earlier key.
+// Work is split by (query row, KV head): the n_head / n_kv_head query heads of a group share
+// each K and V row read from the cache (a full layer's single KV head is read once, not 16
+// times). When there are fewer such tasks than threads (decode), the keys are split into
+// chunks whose partial softmax results are merged afterwards.
 void Decoder::attention(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool) const {
   const LayerConfig& lc = c_.layers[l];
-  const int hd = lc.head_dim, nh = c_.n_head, group = nh / lc.n_kv_head;
+  const int hd = lc.head_dim, nh = c_.n_head, nkv = lc.n_kv_head, group = nh / nkv;
   const int qd = nh * hd;
-  const int n_ctx = cache.n_ctx();
-  pool.parallel_for(static_cast<int64_t>(T) * nh, [&](int64_t task, int thread) {
-    const int t = static_cast<int>(task / nh), h = static_cast<int>(task % nh), g = h / group;
+  const int64_t rows = static_cast<int64_t>(T) * nkv;
+  int chunks = 1;
+  if (rows < 2 * pool.size()) chunks = static_cast<int>(std::min<int64_t>((2 * pool.size() + rows - 1) / rows, kMaxPartials / rows));
+  if (chunks < 1) chunks = 1;
+  const size_t thread_stride = act.attn_thread.size() / pool.size();
+  const size_t part_stride = static_cast<size_t>(group) * (hd + 2);
+  auto key_range = [&](int t, int& j0, int& j1) {
     const int p = pos0 + t;
-    const int j0 = lc.sliding ? std::max(0, p - c_.sliding_window + 1) : 0;
-    const float* q = &act.q[static_cast<size_t>(t) * qd + h * hd];
-    float* s = &act.scores[static_cast<size_t>(thread) * n_ctx];
-    const int n = p - j0 + 1;
-    for (int j = 0; j < n; ++j) s[j] = k_.dot_f32(q, cache.k(l, j0 + j, g), hd);
-    kernels::softmax(s, n);
-    float* out = &act.attn[static_cast<size_t>(t) * qd + h * hd];
-    std::fill(out, out + hd, 0.0f);
-    for (int j = 0; j < n; ++j) k_.axpy_f32(s[j], cache.v(l, j0 + j, g), out, hd);
+    j0 = lc.sliding ? std::max(0, p - c_.sliding_window + 1) : 0;
+    j1 = p + 1;
+  };
+  pool.parallel_for(rows * chunks, [&](int64_t task, int thread) {
+    const int c = static_cast<int>(task % chunks);
+    const int64_t row = task / chunks;
+    const int t = static_cast<int>(row / nkv), g = static_cast<int>(row % nkv);
+    int j0, j1;
+    key_range(t, j0, j1);
+    const int n = j1 - j0, per = (n + chunks - 1) / chunks;
+    const int a = std::min(j1, j0 + c * per), b = std::min(j1, a + per);
+    const float* q = &act.q[static_cast<size_t>(t) * qd + static_cast<size_t>(g) * group * hd];
+    float* scratch = &act.attn_thread[thread * thread_stride];
+    if (chunks == 1) {
+      float* o = &act.attn[static_cast<size_t>(t) * qd + static_cast<size_t>(g) * group * hd];
+      float m[256], s[256];
+      attend_keys(l, g, q, a, b, cache, scratch, o, m, s);
+      for (int h = 0; h < group; ++h)
+        for (int i = 0; i < hd; ++i) o[h * hd + i] /= s[h];
+    } else {
+      float* part = &act.attn_partial[task * part_stride];
+      attend_keys(l, g, q, a, b, cache, scratch, part + 2 * group, part, part + group);
+    }
   });
+  if (chunks == 1) return;
+  // Merge the chunks: out = sum_c exp(m_c - M) o_c / sum_c exp(m_c - M) s_c.
+  for (int64_t row = 0; row < rows; ++row) {
+    const int t = static_cast<int>(row / nkv), g = static_cast<int>(row % nkv);
+    float* out = &act.attn[static_cast<size_t>(t) * qd + static_cast<size_t>(g) * group * hd];
+    for (int h = 0; h < group; ++h) {
+      float M = -INFINITY;
+      for (int c = 0; c < chunks; ++c) M = std::max(M, act.attn_partial[(row * chunks + c) * part_stride + h]);
+      double den = 0;
+      float* o = out + h * hd;
+      std::fill(o, o + hd, 0.0f);
+      for (int c = 0; c < chunks; ++c) {
+        const float* part = &act.attn_partial[(row * chunks + c) * part_stride];
+        if (part[h] == -INFINITY) continue;  // empty chunk
+        const float w = std::exp(part[h] - M);
+        den += static_cast<double>(w) * part[group + h];
+        k_.axpy_f32(w, part + 2 * group + h * hd, o, hd);
+      }
+      const float inv = static_cast<float>(1.0 / den);
+      for (int i = 0; i < hd; ++i) o[i] *= inv;
+    }
+  }
+}
+
+void Decoder::attend_keys(int l, int g, const float* q, int j0, int j1, const KvCache& cache, float* scratch,
+                          float* o, float* m, float* s) const {
+  const int hd = c_.layers[l].head_dim, group = c_.n_head / c_.layers[l].n_kv_head;
+  float* sc = scratch;  // [group][kAttnTile]
+  for (int h = 0; h < group; ++h) {
+    m[h] = -INFINITY;
+    s[h] = 0.0f;
+  }
+  std::fill(o, o + static_cast<size_t>(group) * hd, 0.0f);
+  for (int base = j0; base < j1; base += kAttnTile) {
+    const int n = std::min(kAttnTile, j1 - base);
+    for (int j = 0; j < n; ++j) {
+      const float* kj = cache.k(l, base + j, g);
+      for (int h = 0; h < group; ++h) sc[h * kAttnTile + j] = k_.dot_f32(q + h * hd, kj, hd);
+    }
+    for (int h = 0; h < group; ++h) {
+      float* row = sc + h * kAttnTile;
+      float mx = m[h];
+      for (int j = 0; j < n; ++j) mx = std::max(mx, row[j]);
+      // Rescale what was accumulated under the old maximum.
+      const float r = m[h] == -INFINITY ? 0.0f : std::exp(m[h] - mx);
+      if (r != 1.0f) {
+        s[h] *= r;
+        for (int i = 0; i < hd; ++i) o[h * hd + i] *= r;
+      }
+      float sum = 0;
+      for (int j = 0; j < n; ++j) {
+        row[j] = std::exp(row[j] - mx);
+        sum += row[j];
+      }
+      s[h] += sum;
+      m[h] = mx;
+    }
+    for (int j = 0; j < n; ++j) {
+      const float* vj = cache.v(l, base + j, g);
+      for (int h = 0; h < group; ++h) k_.axpy_f32(sc[h * kAttnTile + j], vj, o + h * hd, hd);
+    }
+  }
 }
 
 }  // namespace g4

@@ -14,6 +14,9 @@ namespace g4 {
 
 // Every buffer one forward pass needs, sized once for n_batch tokens: the per-token loop
 // allocates nothing.
+constexpr int kAttnTile = 64;       // keys scored per step of the online softmax
+constexpr int kMaxPartials = 64;    // key-split tasks of one attention call, at most
+
 struct Activations {
   Activations(const ModelConfig& c, const Weights& w, int n_batch, int n_ctx, int n_threads);
   int n_batch;
@@ -26,7 +29,10 @@ struct Activations {
   std::vector<float> gate;   // [n_batch][n_ff]
   std::vector<float> up;     // [n_batch][n_ff]
   std::vector<float> rope_cos, rope_sin;  // [n_batch][head_dim_max / 2]
-  std::vector<float> scores;  // [n_threads][n_ctx] attention weights of one query head
+  // Attention scratch (see Decoder::attention): per thread, the running outputs and one tile
+  // of scores for a group of query heads; and partial results when keys are split over threads.
+  std::vector<float> attn_thread;   // [n_threads][group_max * (head_dim_max + kAttnTile)]
+  std::vector<float> attn_partial;  // [kMaxPartials][group_max * (head_dim_max + 2)]
   std::vector<uint8_t> scratch;  // kernel scratch (quantized activations, dequantized panels)
 };
 
@@ -47,6 +53,10 @@ class Decoder {
  private:
   void layer(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool) const;
   void attention(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool) const;
+  // Online-softmax attention of the `group` query heads sharing KV head g, for one query row,
+  // over keys [j0, j1). Writes unnormalised outputs o[group][hd], running max m and sum s.
+  void attend_keys(int l, int g, const float* q, int j0, int j1, const KvCache& cache, float* scratch,
+                   float* o, float* m, float* s) const;
   void linear(const MatView& W, const float* X, int T, float* Y, Activations& act, ThreadPool& pool) const;
   void rope_tables(int l, int T, int pos0, Activations& act) const;
 

@@ -85,14 +85,14 @@ class BindingsTest(unittest.TestCase):
         generated = s.tokens()[n_before:]
         self.assertGreaterEqual(len(generated), N_GEN)  # plus the model-turn opener
 
-        # The same greedy run again, token by token: the streamed text is the text of the
-        # non-special generated tokens.
+        # The same greedy run again, token by token: the streamed text is the detokenized text
+        # of the generated tokens (byte tokens of one character arrive as one piece).
         s2 = gemma4.Session(self.model, n_ctx=256)
         s2.add_turn("user", PROMPT)
         toks = list(s2.generate_tokens(**self.greedy()))
         self.assertEqual(len(toks), N_GEN)
         self.assertEqual("".join(pieces), "".join(t.text for t in toks))
-        self.assertEqual("".join(pieces), self.model.detokenize([t.id for t in toks if not t.is_special]))
+        self.assertEqual("".join(pieces), self.model.detokenize([t.id for t in toks]))
 
     def test_greedy_is_deterministic(self):
         outs = []

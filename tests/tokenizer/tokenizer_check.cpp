@@ -8,7 +8,7 @@
 // both must give the oracle's ids for every input, with parse_special on and off. Then the
 // concatenated token_bytes must give back the input, and load/encode times are checked.
 // Exit status 0 only if everything matched.
-#include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -23,9 +23,20 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+// Timings are process CPU seconds: the limits below are asserted, and wall time on a shared
+// 2-core CI machine mostly measures the other jobs.
+struct Clock {
+  using time_point = std::clock_t;
+  static time_point now() { return std::clock(); }
+};
+// Unoptimized and sanitizer builds are slower (measured 3x-10x); their limits are scaled.
+#if !defined(__OPTIMIZE__) || defined(__SANITIZE_ADDRESS__)
+constexpr double kSlowBuild = 5.0;
+#else
+constexpr double kSlowBuild = 1.0;
+#endif
 double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+  return static_cast<double>(std::clock() - t0) / CLOCKS_PER_SEC;
 }
 
 std::string read_file(const char* path) {
@@ -192,10 +203,12 @@ int run(const char* json_path, const char* expected_path) {
     double t = seconds_since(t0);
     std::printf("encode %s: %zu bytes -> %zu tokens in %.4f s (%.1f MB/s)\n", label, text->size(),
                 n, t, text->size() / t / 1e6);
-    // "Well under a second" for 100 KB; 1 s leaves room for a loaded CI machine.
-    c.expect(t < 1.0, std::string("encode ") + label + " of 100 KB in under 1 s");
+    // Measured about 0.015 s; the limit is the brief's "well under a second" for 100 KB.
+    c.expect(t < 0.5 * kSlowBuild, std::string("encode ") + label + " of 100 KB in under 0.5 s");
   }
-  c.expect(t_build < 1.0 && t_gguf < 2.0, "vocabulary builds in under 1 s (GGUF incl. parse < 2 s)");
+  // Measured about 0.3 s each.
+  c.expect(t_build < 1.0 * kSlowBuild, "tokenizer.json vocabulary builds in under 1 s");
+  c.expect(t_gguf < 1.5 * kSlowBuild, "GGUF parse + vocabulary build in under 1.5 s");
   std::printf("%s\n", c.failures ? "FAILED" : "OK");
   return c.failures ? 1 : 0;
 }

@@ -53,20 +53,23 @@ void dequant_q4_k(const BlockQ4_K* b, float* out, int64_t nb) {
   }
 }
 
-// q in [0, 63] of element e (0..255) of a Q6_K block (the mapping in blocks.h).
-int q6k_quant(const BlockQ6_K& b, int e) {
-  int h = e / 128, k = (e % 128) / 32, l = e % 32;
-  const uint8_t* ql = b.ql + 64 * h;
-  const uint8_t* qh = b.qh + 32 * h;
-  int lo = (k & 1) ? ql[l + 32] : ql[l];
-  lo = (k & 2) ? lo >> 4 : lo & 15;
-  return lo | ((qh[l] >> (2 * k)) & 3) << 4;
-}
-
 void dequant_q6_k(const BlockQ6_K* b, float* out, int64_t nb) {
   for (int64_t i = 0; i < nb; ++i) {
     float d = f16_to_f32(b[i].d);
-    for (int e = 0; e < kQKK; ++e) out[i * kQKK + e] = d * b[i].scales[e / 16] * (q6k_quant(b[i], e) - 32);
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* ql = b[i].ql + 64 * h;
+      const uint8_t* qh = b[i].qh + 32 * h;
+      const int8_t* sc = b[i].scales + 8 * h;
+      float* y = out + i * kQKK + 128 * h;
+      for (int k = 0; k < 4; ++k) {  // elements 32k + l of this half (blocks.h)
+        for (int l = 0; l < 32; ++l) {
+          int lo = (k & 1) ? ql[l + 32] : ql[l];
+          lo = (k & 2) ? lo >> 4 : lo & 15;
+          int q = lo | ((qh[l] >> (2 * k)) & 3) << 4;
+          y[32 * k + l] = d * sc[2 * k + l / 16] * (q - 32);
+        }
+      }
+    }
   }
 }
 

@@ -296,6 +296,51 @@ inline void dequantize_row_256(DType t, const void* row, float* out, int64_t n) 
         store_i8x32(_mm256_sub_epi8(unpack_q4(b[i].qs), _mm256_set1_epi8(8)), h2f(b[i].d), out + i * kQK);
       break;
     }
+    case DType::Q4_K: {
+      const BlockQ4_K* b = static_cast<const BlockQ4_K*>(row);
+      for (int64_t i = 0; i < n / kQKK; ++i) {
+        float d = h2f(b[i].d), dmin = h2f(b[i].dmin);
+        for (int j = 0; j < 8; ++j) {
+          int sc, m;
+          q4k_scale_min(b[i].scales, j, &sc, &m);
+          __m256 ds = _mm256_set1_ps(d * static_cast<float>(sc)), dm = _mm256_set1_ps(dmin * static_cast<float>(m));
+          const uint8_t* q = b[i].qs + 32 * (j / 2);
+          float* y = out + i * kQKK + 32 * j;
+          for (int c = 0; c < 4; ++c) {
+            __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(q + 8 * c)));
+            v = (j & 1) ? _mm256_srli_epi32(v, 4) : _mm256_and_si256(v, _mm256_set1_epi32(15));
+            _mm256_storeu_ps(y + 8 * c, _mm256_sub_ps(_mm256_mul_ps(ds, _mm256_cvtepi32_ps(v)), dm));
+          }
+        }
+      }
+      break;
+    }
+    case DType::Q6_K: {
+      const BlockQ6_K* b = static_cast<const BlockQ6_K*>(row);
+      const __m256i m4 = _mm256_set1_epi8(15), m2 = _mm256_set1_epi8(3), off = _mm256_set1_epi8(32);
+      for (int64_t i = 0; i < n / kQKK; ++i) {
+        float d = h2f(b[i].d);
+        for (int h = 0; h < 2; ++h) {
+          const uint8_t* ql = b[i].ql + 64 * h;
+          __m256i l0 = load256(ql), l1 = load256(ql + 32), hb = load256(b[i].qh + 32 * h);
+          __m256i lo[4] = {_mm256_and_si256(l0, m4), _mm256_and_si256(l1, m4),
+                           _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4)};
+          for (int k = 0; k < 4; ++k) {
+            __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2 * k), m2), 4);
+            __m256i q = _mm256_sub_epi8(_mm256_or_si256(lo[k], hi), off);  // q - 32 as int8
+            const int8_t* sc = b[i].scales + 8 * h + 2 * k;
+            float* y = out + i * kQKK + 128 * h + 32 * k;
+            __m128i qlo = _mm256_castsi256_si128(q), qhi = _mm256_extracti128_si256(q, 1);
+            __m256 s0 = _mm256_set1_ps(d * static_cast<float>(sc[0])), s1 = _mm256_set1_ps(d * static_cast<float>(sc[1]));
+            _mm256_storeu_ps(y, _mm256_mul_ps(s0, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(qlo))));
+            _mm256_storeu_ps(y + 8, _mm256_mul_ps(s0, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(qlo, 8)))));
+            _mm256_storeu_ps(y + 16, _mm256_mul_ps(s1, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(qhi))));
+            _mm256_storeu_ps(y + 24, _mm256_mul_ps(s1, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(qhi, 8)))));
+          }
+        }
+      }
+      break;
+    }
     default: ref::dequantize_row(t, row, out, n); break;
   }
 }
