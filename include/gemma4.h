@@ -186,6 +186,9 @@ typedef struct gemma4_model_info {
   int32_t n_threads;          /**< threads the context computes with */
   int32_t has_vision;         /**< 1 if images can be given (0 in this version) */
   int32_t has_audio;          /**< 1 if audio can be given (0 in this version) */
+  int32_t add_bos;            /**< 1 if the model's metadata asks for <bos> at the start of raw
+                                   input (gemma4_session_append inserts it then) */
+  int32_t reserved0;          /**< 0 */
   uint64_t n_params;          /**< parameters of the text decoder */
   uint64_t bytes_mapped;      /**< bytes of model files mapped or read */
   uint64_t bytes_weights;     /**< bytes of tensor data used by the decoder */
@@ -384,8 +387,10 @@ typedef struct gemma4_generate_params {
   size_t n_stop_strings;
   const gemma4_logit_bias* logit_bias; /**< added to the logits before sampling */
   size_t n_logit_bias;
-  int32_t render_special;  /**< 1: events carry the text of special tokens too ("<|channel>");
-                                0 [default]: special tokens have empty text (the id is still given) */
+  int32_t render_special;  /**< 1: events carry the text of control tokens too ("<eos>");
+                                0 [default]: control tokens have empty text (the id is still
+                                given). User-defined special tokens ("<|channel>", tool tokens)
+                                are always rendered, as the model uses them in its answers. */
   int32_t reserved0;       /**< must be 0 */
 } gemma4_generate_params;
 
@@ -397,9 +402,11 @@ typedef struct gemma4_token_event {
   uint32_t struct_size;    /**< sizeof(gemma4_token_event) of the library */
   int32_t token;           /**< sampled id */
   const char* text;        /**< complete UTF-8 only: bytes of an incomplete character are held
-                                back and delivered with the token that completes it; NUL-terminated */
+                                back and delivered with the token that completes it (an incomplete
+                                character at the very end is dropped; invalid bytes become
+                                U+FFFD); may be empty; NUL-terminated */
   size_t text_len;
-  int32_t is_special;      /**< 1 for special/control tokens */
+  int32_t is_special;      /**< 1 for control and user-defined special tokens */
   int32_t n_generated;     /**< tokens generated so far in this call, this one included */
 } gemma4_token_event;
 

@@ -42,7 +42,10 @@ if ! readelf -S "$lib" | grep -q '\.debug_info'; then
 fi
 
 if [ $update -eq 1 ]; then
-  abidw --headers-dir "$headers" --no-corpus-path --out-file "$baseline.tmp" "$lib"
+  # Public types and the exported functions only, with file names but no paths (the --headers-dir
+  # filters of abidiff match on them, and the baseline must not depend on where the repo is).
+  abidw --headers-dir "$headers" --drop-private-types --exported-interfaces-only --drop-undefined-syms \
+    --short-locs --no-comp-dir-path --no-elf-needed --no-corpus-path --out-file "$baseline.tmp" "$lib"
   mv "$baseline.tmp" "$baseline"
   echo "abi_check: wrote $baseline from $lib"
   exit 0

@@ -15,13 +15,7 @@ if(GEMMA4_BUILD_SHARED)
   add_test(NAME library_exports COMMAND sh ${GEMMA4_TOOLS_DIR}/consumer/check_exports.sh
     $<TARGET_FILE:gemma4> ${GEMMA4_SOVERSION} ${CMAKE_SOURCE_DIR}/include/gemma4.h)
 
-  # ---- ABI baseline (lib/abi_check.sh): types need DWARF of the API translation unit ----
-  # Only src/api/ is compiled with -g (the functions and public types live there); the
-  # layers below stay without debug info. This adds a few hundred KB to libgemma4.so.
-  option(GEMMA4_ABI_DEBUG_INFO "Compile the API layer with -g so lib/abi_check.sh can compare types" ON)
-  if(GEMMA4_ABI_DEBUG_INFO)
-    target_compile_options(gemma4 PRIVATE -g)
-  endif()
+  # ---- ABI baseline (lib/abi_check.sh; the API layer is built with -g, see CMakeLists.txt) ----
   if(EXISTS ${CMAKE_SOURCE_DIR}/lib/gemma4.abi)
     add_test(NAME abi_check COMMAND sh ${CMAKE_SOURCE_DIR}/lib/abi_check.sh $<TARGET_FILE_DIR:gemma4>)
   endif()

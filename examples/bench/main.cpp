@@ -4,6 +4,7 @@
 #include <gemma4.h>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -252,15 +253,17 @@ bool run_test(gemma4_context* ctx, const Options& o, const ModelDesc& md, int n_
   bool good = true;
   double ttft = 0, ttft_sum = 0;
   if (o.warmup) good = run_once(s, &src, gp, n_prompt, n_gen, depth, &ttft) > 0;
+  const bool tty = isatty(STDERR_FILENO) == 1;  // a status line only where it can be redrawn
   for (int r = 0; good && r < o.reps; ++r) {
-    std::fprintf(stderr, "\rgemma4-bench: %s t=%d %s rep %d/%d   ", md.filename.c_str(), n_threads_ctx,
-                 test_name(*row).c_str(), r + 1, o.reps);
+    if (tty)
+      std::fprintf(stderr, "\rgemma4-bench: %s t=%d %s rep %d/%d   ", md.filename.c_str(), n_threads_ctx,
+                   test_name(*row).c_str(), r + 1, o.reps);
     double ts = run_once(s, &src, gp, n_prompt, n_gen, depth, &ttft);
     if (ts <= 0) good = false;
     row->samples_ts.push_back(ts);
     ttft_sum += ttft;
   }
-  std::fprintf(stderr, "\r\033[K");
+  if (tty) std::fprintf(stderr, "\r\033[K");
   gemma4_session_free(s);
   if (!good) return false;
   row->ttft_ms = ttft_sum / o.reps;
@@ -274,9 +277,11 @@ int run(const Options& o) {
   // process without worker threads.
   size_t bw_bytes = o.bw_bytes ? o.bw_bytes : std::max<size_t>(4 * llc_bytes(), size_t(1) << 30);
   std::map<int, double> bw;
-  for (int t : o.threads) {
+  const bool any_decode = std::any_of(o.n_gen.begin(), o.n_gen.end(), [](int n) { return n > 0; });
+  for (int t : any_decode ? o.threads : std::vector<int>{}) {
     int nt = t > 0 ? t : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     if (!bw.count(nt)) bw[nt] = read_bandwidth(bw_bytes, nt, 5);
+    if (bw[nt] <= 0) std::fprintf(stderr, "gemma4-bench: bandwidth measurement with %d threads failed\n", nt);
   }
   std::vector<Row> rows;
   for (const auto& path : o.models) {

@@ -41,6 +41,22 @@ double bound_ts(const Row& r) {
   return r.bandwidth_gbs * 1e9 / static_cast<double>(r.model.size_bytes);
 }
 
+namespace {
+// "6.50 GiB" / "15.3 MiB", and "11.77 B" / "4.2 M" parameters: readable for 12B and test models.
+std::string human_bytes(uint64_t b) {
+  char s[32];
+  if (b >= (1ull << 30)) std::snprintf(s, sizeof s, "%.2f GiB", b / 1073741824.0);
+  else std::snprintf(s, sizeof s, "%.1f MiB", b / 1048576.0);
+  return s;
+}
+std::string human_count(uint64_t n) {
+  char s[32];
+  if (n >= 1000000000ull) std::snprintf(s, sizeof s, "%.2f B", n / 1e9);
+  else std::snprintf(s, sizeof s, "%.1f M", n / 1e6);
+  return s;
+}
+}  // namespace
+
 void print_md(const std::vector<Row>& rows, FILE* out) {
   std::fprintf(out, "| model | size | params | isa | threads | test | t/s | ttft ms | peak RSS | bw GB/s | bound t/s | of bound |\n");
   std::fprintf(out, "| ----- | ---: | -----: | --- | ------: | ---- | --: | ------: | -------: | ------: | --------: | -------: |\n");
@@ -52,10 +68,10 @@ void print_md(const std::vector<Row>& rows, FILE* out) {
       std::snprintf(bound, sizeof bound, "%.2f", b);
       std::snprintf(frac, sizeof frac, "%.0f%%", 100.0 * mean(r.samples_ts) / b);
     }
-    std::fprintf(out, "| %s | %.2f GiB | %.2f B | %s | %d | %s | %.2f ± %.2f | %.1f | %.2f GiB | %s | %s | %s |\n",
-                 r.model.type.c_str(), r.model.size_bytes / 1073741824.0, r.model.n_params / 1e9,
+    std::fprintf(out, "| %s | %s | %s | %s | %d | %s | %.2f ± %.2f | %.1f | %s | %s | %s | %s |\n",
+                 r.model.type.c_str(), human_bytes(r.model.size_bytes).c_str(), human_count(r.model.n_params).c_str(),
                  r.model.isa.c_str(), r.n_threads, test_name(r).c_str(), mean(r.samples_ts), stddev(r.samples_ts),
-                 r.ttft_ms, r.peak_rss_bytes / 1073741824.0, bw, bound, frac);
+                 r.ttft_ms, human_bytes(r.peak_rss_bytes).c_str(), bw, bound, frac);
   }
 }
 

@@ -45,14 +45,16 @@ struct Printer {
 int32_t on_token(void* user_data, const gemma4_token_event* ev) {
   auto* p = static_cast<Printer*>(user_data);
   if (p->prefill) p->prefill->clear();
+  // The thought channel's markers are not shown; on a terminal its text is dimmed instead.
   if (ev->token == p->channel_start && p->channel_start >= 0) {
     p->in_thought = true;
     if (p->dim) std::fputs("\033[2m", stdout);
   } else if (ev->token == p->channel_end && p->channel_end >= 0) {
     p->in_thought = false;
     if (p->dim) std::fputs("\033[0m", stdout);
+  } else {
+    std::fwrite(ev->text, 1, ev->text_len, stdout);
   }
-  std::fwrite(ev->text, 1, ev->text_len, stdout);
   std::fflush(stdout);  // stream: stdout is fully buffered when it is a pipe
   return Interrupts::interrupted() ? 1 : 0;
 }
@@ -114,28 +116,13 @@ bool Cli::create_session() {
   return ok(gemma4_session_create(ctx_, &sp, &session_), "gemma4_session_create");
 }
 
-// Whether gemma4_session_append() puts <bos> first on this model. The API answers this only
-// by doing it, so a throw-away 8-token session appends one ordinary token and looks.
+// Whether gemma4_session_append() puts <bos> first on this model (the file's metadata).
 bool Cli::bos_per_metadata(bool* add_bos) {
-  gemma4_session_params sp;
-  gemma4_session_params_default(&sp);
-  sp.n_ctx = 8;
-  sp.n_batch = 8;
-  int32_t probe[1] = {0};
-  size_t n = 0;
-  if (!ok(gemma4_tokenize(ctx_, "a", 1, 0, probe, 1, &n), "gemma4_tokenize")) return false;
-  gemma4_session* s = nullptr;
-  gemma4_input* in = nullptr;
-  int32_t hist[8];
-  bool good = ok(gemma4_session_create(ctx_, &sp, &s), "gemma4_session_create") &&
-              ok(gemma4_input_create(&in), "gemma4_input_create") &&
-              ok(gemma4_input_add_tokens(in, probe, 1), "gemma4_input_add_tokens") &&
-              ok(gemma4_session_append(s, in), "gemma4_session_append") &&
-              ok(gemma4_session_tokens(s, hist, 8, &n), "gemma4_session_tokens");
-  *add_bos = good && n == 2 && hist[0] == gemma4_special_token(ctx_, GEMMA4_TOKEN_BOS);
-  gemma4_input_free(in);
-  gemma4_session_free(s);
-  return good;
+  gemma4_model_info info;
+  info.struct_size = sizeof info;
+  if (!ok(gemma4_context_info(ctx_, &info), "gemma4_context_info")) return false;
+  *add_bos = info.add_bos != 0;
+  return true;
 }
 
 int Cli::tokenize_only() {

@@ -205,6 +205,7 @@ gemma4_status gemma4_context_info(const gemma4_context* ctx, gemma4_model_info* 
     r.n_threads = c.pool().size();
     r.has_vision = 0;
     r.has_audio = 0;
+    r.add_bos = c.special().add_bos ? 1 : 0;
     r.n_params = c.weights().n_params;
     r.bytes_mapped = c.bytes_mapped();
     r.bytes_weights = c.weights().bytes;
@@ -269,7 +270,7 @@ gemma4_status gemma4_token_to_piece(const gemma4_context* ctx, int32_t token, ch
 }
 
 int32_t gemma4_special_token(const gemma4_context* ctx, gemma4_special which) {
-  if (!ctx || !ctx->ctx) return -1;
+  if (!ctx || !ctx->ctx) { t_last_error = "context is NULL"; return -1; }
   const SpecialTokens& s = ctx->ctx->special();
   switch (which) {
     case GEMMA4_TOKEN_PAD: return s.pad;
@@ -290,7 +291,7 @@ int32_t gemma4_special_token(const gemma4_context* ctx, gemma4_special which) {
 }
 
 int32_t gemma4_token_lookup(const gemma4_context* ctx, const char* text) {
-  if (!ctx || !ctx->ctx || !text) return -1;
+  if (!ctx || !ctx->ctx || !text) { t_last_error = "context or text is NULL"; return -1; }
   return ctx->ctx->tokenizer().find(text);
 }
 
@@ -473,6 +474,7 @@ gemma4_status gemma4_session_cancel(gemma4_session* session) {
     return GEMMA4_ERR_INVALID_ARGUMENT;
   }
   session->s->cancel();
+  t_last_error.clear();  // "" after a success (thread-local: no race with the session's thread)
   return GEMMA4_OK;
 }
 
@@ -491,11 +493,13 @@ gemma4_status gemma4_session_logits(const gemma4_session* session, float* out, s
 }
 
 int32_t gemma4_session_n_tokens(const gemma4_session* session) {
-  return session && session->s ? session->s->n_tokens() : -1;
+  if (!session || !session->s) { t_last_error = "session is NULL"; return -1; }
+  return session->s->n_tokens();
 }
 
 int32_t gemma4_session_n_ctx(const gemma4_session* session) {
-  return session && session->s ? session->s->n_ctx() : -1;
+  if (!session || !session->s) { t_last_error = "session is NULL"; return -1; }
+  return session->s->n_ctx();
 }
 
 gemma4_status gemma4_session_tokens(const gemma4_session* session, int32_t* out, size_t capacity, size_t* n_tokens) {

@@ -6,9 +6,10 @@
 // files and the resampler's ringing may exceed it slightly).
 //
 // Errors (g4::Error): bad_format for corrupt / unrecognised data, non-finite samples and for no
-// samples at all ("no samples"); unsupported for a file whose channel count is outside 1..64,
-// rate outside 1000..768000 Hz or length above one hour; invalid_argument for the same limits
-// broken by caller PCM arguments; io when decode_audio_file cannot read the file.
+// samples at all ("no samples"); unsupported for more than one hour of audio and for a file
+// whose channel count is outside 1..64 or rate outside 1000..768000 Hz; invalid_argument for
+// caller PCM with such a channel count or rate (or a null pointer, or non-finite samples);
+// io when decode_audio_file cannot read the file.
 #pragma once
 #include <cstddef>
 #include <cstdint>

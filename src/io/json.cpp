@@ -183,7 +183,9 @@ class JsonParser {
           out.num_ = parse_number();
           return;
         }
-        error(std::string("unexpected character '") + static_cast<char>(*p_) + "', expected a value");
+        if (*p_ >= 0x20 && *p_ < 0x7f)
+          error(std::string("unexpected character '") + static_cast<char>(*p_) + "', expected a value");
+        error("unexpected byte " + std::to_string(*p_) + ", expected a value");
     }
   }
 

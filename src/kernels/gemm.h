@@ -27,8 +27,17 @@ const KernelTable* table();
 void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K, float* Y,
                 int64_t ldy, int nr);
 }  // namespace avx2
+// The int8 prefill GEMM of x86/avx512/gemm_q8.cpp (Q4_0 and Q8_0 weights): X is quantized
+// per token to Q8_0 and packed in steps of 4 blocks (kQ8StepBytes per token and step, tokens
+// padded to kQ8TokTile), then multiplied with vpdpbusd exactly as matvec does.
+constexpr int kQ8TokTile = 8;
+constexpr size_t kQ8StepBytes = 192;
+constexpr int64_t kQ8StepElems = 128;
+
 namespace avx512 {
 const KernelTable* table();
+void matmul_q8(const KernelTable& k, const MatView& W, const float* X, int64_t T, float* Y,
+               ThreadPool& pool, void* scratch);
 void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K, float* Y,
                 int64_t ldy, int nr);
 }  // namespace avx512

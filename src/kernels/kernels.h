@@ -48,10 +48,13 @@ size_t activation_bytes(DType t, int64_t n);
 //     x is converted once by quantize_activation (so quantized types see x rounded to 8 bits
 //     per block), then the rows are split over the pool.
 //   matmul: Y[T][W.rows] = X[T][W.cols] W^T               (prefill: T tokens at once)
-//     A GEMM: each task dequantizes 16 rows of W to float and multiplies all T rows of X with
-//     them (X is used as float, not quantized). matmul_scratch_bytes' n_threads must be at
-//     least pool.size(). W.cols must be a multiple of the block size (else Error
-//     invalid_argument).
+//     Where matmul_quantizes_activation(isa, W.type) (AVX-512 with Q4_0/Q8_0 weights), each
+//     row of X is quantized like matvec's x and every output equals matvec's bit for bit (an
+//     int8 VNNI GEMM). Otherwise a float GEMM: each task dequantizes 16 rows of W to float and
+//     multiplies all T rows of X with them (X used as float). matmul_scratch_bytes' n_threads
+//     must be at least pool.size() and max_T at least T. W.cols must be a multiple of the block
+//     size (else Error invalid_argument).
+bool matmul_quantizes_activation(Isa isa, DType t);
 size_t matvec_scratch_bytes(DType t, int64_t cols);
 size_t matmul_scratch_bytes(DType t, int64_t cols, int64_t max_T, int n_threads);
 void matvec(const KernelTable& k, const MatView& W, const float* x, float* y, ThreadPool& pool,

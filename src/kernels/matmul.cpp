@@ -1,4 +1,5 @@
 // Whole-matrix products over the thread pool: matvec (decode) and the panel GEMM (prefill).
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -46,18 +47,34 @@ size_t activation_bytes(DType t, int64_t n) {
 
 size_t matvec_scratch_bytes(DType t, int64_t cols) { return activation_bytes(t, cols); }
 
-size_t matmul_scratch_bytes(DType, int64_t cols, int64_t, int n_threads) {
+bool matmul_quantizes_activation(Isa isa, DType t) {
+  return isa == Isa::avx512 && (t == DType::Q4_0 || t == DType::Q8_0);
+}
+
+size_t matmul_scratch_bytes(DType t, int64_t cols, int64_t max_T, int n_threads) {
   if (n_threads < 1) n_threads = 1;
-  return kAlign + static_cast<size_t>(n_threads) * panel_bytes(cols);
+  size_t b = kAlign + static_cast<size_t>(n_threads) * panel_bytes(cols);
+  if (t == DType::Q4_0 || t == DType::Q8_0) {
+    // The Q8 path: one quantized token per thread, then the packed steps of all tokens.
+    int64_t tpad = (std::max<int64_t>(max_T, 1) + kQ8TokTile - 1) / kQ8TokTile * kQ8TokTile;
+    size_t act = (activation_bytes(t, cols) + kAlign - 1) / kAlign * kAlign;
+    size_t q8 = kAlign + static_cast<size_t>(n_threads) * act +
+                static_cast<size_t>((cols + kQ8StepElems - 1) / kQ8StepElems * tpad) * kQ8StepBytes;
+    b = std::max(b, q8);
+  }
+  return b;
 }
 
 void matvec(const KernelTable& k, const MatView& W, const float* x, float* y, ThreadPool& pool,
             void* scratch) {
   check_view(W, "matvec");
   k.quantize_activation(W.type, x, W.cols, scratch);
-  // Chunks of at least 16 rows keep each task well above the pool's hand-out cost even for
-  // the 256-row k/v projections.
-  pool.parallel_range(W.rows, 16, [&](int64_t r0, int64_t r1, int) {
+  // One contiguous range of rows per thread (a multiple of 16 rows), so each thread streams
+  // its part of the matrix start to end; rows are independent, so the split never changes y.
+  const int n = pool.size();
+  const int64_t per = ((W.rows + n - 1) / n + 15) / 16 * 16;
+  pool.parallel_for((W.rows + per - 1) / per, [&](int64_t i, int) {
+    int64_t r0 = i * per, r1 = std::min(W.rows, r0 + per);
     k.matvec_rows(W, scratch, y, r0, r1);
   });
 }
@@ -66,6 +83,10 @@ void matmul(const KernelTable& k, const MatView& W, const float* X, int64_t T, f
             ThreadPool& pool, void* scratch) {
   check_view(W, "matmul");
   if (T <= 0) return;
+  if (matmul_quantizes_activation(k.isa, W.type)) {
+    avx512::matmul_q8(k, W, X, T, Y, pool, scratch);
+    return;
+  }
   const int64_t cols = W.cols;
   const int64_t n_panels = (W.rows + kPanel - 1) / kPanel;
   const GemmPanelFn gemm = gemm_panel_for(k.isa);

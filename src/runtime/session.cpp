@@ -206,6 +206,10 @@ GenerateResult Session::generate(const GenerateOptions& g,
       res.stop = StopReason::cancelled;
       break;
     }
+    if (tokens_.size() >= static_cast<size_t>(n_ctx_)) {  // no room to keep another token
+      res.stop = StopReason::context_full;
+      break;
+    }
     std::copy(logits_.begin(), logits_.end(), work_.begin());
     const int32_t tok = sampler_.sample(work_.data(), g.sampling, tokens_, sp.suppress);
     ++res.n_generated;
@@ -268,10 +272,6 @@ GenerateResult Session::generate(const GenerateOptions& g,
     }
     if (last) {
       res.stop = StopReason::max_tokens;
-      break;
-    }
-    if (tokens_.size() + 1 > static_cast<size_t>(n_ctx_)) {
-      res.stop = StopReason::context_full;
       break;
     }
     try {

@@ -92,7 +92,14 @@ class BindingsTest(unittest.TestCase):
         toks = list(s2.generate_tokens(**self.greedy()))
         self.assertEqual(len(toks), N_GEN)
         self.assertEqual("".join(pieces), "".join(t.text for t in toks))
-        self.assertEqual("".join(pieces), self.model.detokenize([t.id for t in toks]))
+        # The stream holds back the bytes of an unfinished character until the token that
+        # completes it; when generation stops inside one (random weights emit byte tokens),
+        # those up-to-3 bytes are not delivered, while detokenize shows them as U+FFFD.
+        full = self.model.detokenize([t.id for t in toks])
+        joined = "".join(pieces)
+        self.assertTrue(full.startswith(joined), (full, joined))
+        self.assertLessEqual(len(full) - len(joined), 3)
+        self.assertTrue(set(full[len(joined):]) <= {"\ufffd"}, full[len(joined):])
 
     def test_greedy_is_deterministic(self):
         outs = []

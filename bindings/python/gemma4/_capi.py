@@ -114,6 +114,8 @@ class ModelInfo(Structure):
         ("n_threads", c_int32),
         ("has_vision", c_int32),
         ("has_audio", c_int32),
+        ("add_bos", c_int32),
+        ("reserved0", c_int32),
         ("n_params", c_uint64),
         ("bytes_mapped", c_uint64),
         ("bytes_weights", c_uint64),

@@ -112,4 +112,15 @@ inline double dot_tol(DType t, int64_t n, double mag) {
   return (2.0 * static_cast<double>(float_terms(t, n)) + 16.0) * kU * mag + 1e-30;
 }
 
+// The bound for matvec on an ISA. The AVX-512 BF16 kernel (vdpbf16ps) meets the activation as
+// bf16 hi + lo with x = hi + lo + r: |x - hi| <= 2^-9 |x| (bf16 keeps 8 significant bits) and
+// |r| <= 2^-9 |x - hi| <= 2^-18 |x|, so the represented activation errs by 2^-18 = 64u of
+// sum |w x|. Both halves are then summed exactly-multiplied in float: 2n + 16 additions of
+// terms whose magnitudes total at most (1 + 2^-9 + 2^-18) sum|w x| < 2 sum|w x|. Together:
+// (64 + 2 (2n + 16)) u sum |w x|.
+inline double matvec_tol(Isa isa, DType t, int64_t n, double mag) {
+  if (isa == Isa::avx512 && t == DType::BF16) return (96.0 + 4.0 * static_cast<double>(n)) * kU * mag + 1e-30;
+  return dot_tol(t, n, mag);
+}
+
 }  // namespace g4::kernels::test

@@ -12,7 +12,8 @@ namespace {
 
 std::vector<int64_t> gemm_cols(DType t) {
   if (is_float_type(t)) return {1, 7, 33};
-  if (dtype_block_elems(t) == kQK) return {32, 96};
+  // 65 blocks: three 1024-element chunks of the int8 GEMM, the last one ending in a 1-block step.
+  if (dtype_block_elems(t) == kQK) return {32, 96, 2080};
   return {256, 512};
 }
 
@@ -34,7 +35,7 @@ TEST_CASE("matmul: every ISA and type within the float64 bound; threads agree ex
       for (int64_t cols : gemm_cols(t)) {
         for (int64_t rows : {1, 3, 17, 64}) {
           Weights w(t, rows, cols, static_cast<uint32_t>(rows * 7 + cols));
-          for (int64_t T : {1, 2, 5, 64}) {
+          for (int64_t T : {1, 2, 5, 17, 64}) {
             std::string isa_s = isa_name(isa), type_s = dtype_name(t);
             CAPTURE(isa_s); CAPTURE(type_s); CAPTURE(rows); CAPTURE(cols); CAPTURE(T);
             std::vector<float> xv = random_floats(T * cols, static_cast<uint32_t>(T + cols));
@@ -44,6 +45,20 @@ TEST_CASE("matmul: every ISA and type within the float64 bound; threads agree ex
             std::vector<float> Y1 = run_matmul(k, w, X, T, 1);
             std::vector<float> Y2 = run_matmul(k, w, X, T, 2);
             CHECK(std::memcmp(Y1.data(), Y2.data(), Y1.size() * 4) == 0);
+            if (matmul_quantizes_activation(isa, t)) {
+              // The int8 path: every output row must be exactly matvec_rows on that token's
+              // quantized activation (the matvec test bounds that against float64).
+              std::vector<uint8_t> xq(activation_bytes(t, cols));
+              std::vector<float> y(static_cast<size_t>(rows));
+              int differ = 0;
+              for (int64_t i = 0; i < T; ++i) {
+                k.quantize_activation(t, X + i * cols, cols, xq.data());
+                k.matvec_rows(w.view(), xq.data(), y.data(), 0, rows);
+                differ += std::memcmp(y.data(), Y1.data() + i * rows, y.size() * 4) != 0;
+              }
+              CHECK(differ == 0);
+              continue;
+            }
             // Each output is a sequential (possibly fused) sum of cols float products:
             // |err| <= (cols + 4) u sum |w x|.
             int bad = 0;
@@ -92,7 +107,7 @@ TEST_CASE("matmul with T == 1 equals matvec within the activation quantization e
           mag_x += std::fabs(static_cast<double>(w.deq[i]) * x[c]);
           mag_xd += w.mag[i] * std::fabs(static_cast<double>(xd[c]));
         }
-        double tol = dq + (static_cast<double>(cols) + 4) * kU * mag_x + dot_tol(t, cols, mag_xd);
+        double tol = dq + (static_cast<double>(cols) + 4) * kU * mag_x + matvec_tol(isa, t, cols, mag_xd);
         CHECK(std::fabs(static_cast<double>(ymm[r]) - ymv[r]) <= tol);
       }
     }

@@ -1,14 +1,13 @@
 // The AVX-512 kernel table (F, BW, VL, DQ, VNNI, BF16: Ice Lake, Sapphire Rapids, Zen 4).
-// Widened here: the float rows (masked tails, so any column count), Q8_0 and Q4_0 (two blocks
-// per zmm with vpdpbusd). The K-quants, the activation quantizers and dequantization use the
-// 256-bit kernels of x86/simd256.h, compiled with these flags.
+// Here: the one-row dot products (the float rows with masked tails, so any column count; Q8_0
+// and Q4_0 two blocks per zmm), the float GEMM micro-kernel and the table. The multi-row
+// matvec is gemv.cpp, the int8 prefill GEMM gemm_q8.cpp. The activation quantizers and
+// dequantization use the 256-bit kernels of x86/simd256.h, compiled with these flags.
 //
 // vpdpbusd multiplies unsigned by signed bytes without saturation. Q4_0 quants are already
 // unsigned (q in 0..15): sum (q - 8) x = dpbusd(q, x) - dpbusd(8, x). Q8_0 weights are made
 // unsigned by a bias: sum w x = dpbusd(w + 128, x) - dpbusd(128, x).
 //
-// BF16 rows are widened to float (a shift) rather than multiplied with vdpbf16ps: that would
-// need the activation rounded to bf16, and decode is bound by the weight stream either way.
 // GCC 12.2 reports its own _mm512_undefined_*() placeholders inside avx512fintrin.h as
 // uninitialized (GCC bug 105593, fixed in 12.3/13); the warning is about the header, not us.
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
@@ -16,6 +15,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include "kernels/x86/simd256.h"
+#include "kernels/x86/avx512/avx512_internal.h"
 
 namespace g4::kernels::avx512 {
 namespace {
@@ -120,6 +120,9 @@ float dot_q8_0(const BlockQ8_0* w, const BlockQ8_0* x, int64_t nb) {
   return r;
 }
 
+}  // namespace
+
+// One row, any type: the fallback of matvec_rows (gemv.cpp) for what it does not cover.
 float vec_dot(DType t, const void* row, const void* xq, int64_t n) {
   const float* xf = static_cast<const float*>(xq);
   switch (t) {
@@ -134,9 +137,7 @@ float vec_dot(DType t, const void* row, const void* xq, int64_t n) {
   }
 }
 
-void matvec_rows(const MatView& W, const void* xq, float* y, int64_t r0, int64_t r1) {
-  for (int64_t r = r0; r < r1; ++r) y[r] = vec_dot(W.type, W.row(r), xq, W.cols);
-}
+namespace {
 
 // MR tokens x 16 outputs: MR zmm accumulators, one weight load and MR broadcasts per k.
 template <int MR>

@@ -1,0 +1,18 @@
+// Functions shared between the AVX-512 translation units (all compiled with the AVX-512 flags;
+// only called once kernel_table(Isa::avx512) exists).
+#pragma once
+#include <cstdint>
+
+#include "base/dtype.h"
+#include "kernels/kernels.h"
+
+namespace g4::kernels::avx512 {
+
+struct XStep;
+
+// One row of any type times its activation (avx512.cpp): the one-row fallback.
+float vec_dot(DType t, const void* row, const void* xq, int64_t n);
+// The table's matvec_rows (gemv.cpp).
+void matvec_rows(const MatView& W, const void* xq, float* y, int64_t r0, int64_t r1);
+
+}  // namespace g4::kernels::avx512
