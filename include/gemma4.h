@@ -144,7 +144,17 @@ typedef struct gemma4_context_params {
   void* log_user_data;
   gemma4_progress_fn progress_fn; /**< NULL [default] = no progress reports */
   void* progress_user_data;
+  const char* mmproj_path; /**< GGUF projector ("mmproj") holding the image and audio embedders
+                                of a GGUF model; NULL [default] = none. A Hugging Face folder
+                                carries its embedders itself. */
+  uint32_t modalities;     /**< embedders to load, GEMMA4_MODALITY_IMAGE | GEMMA4_MODALITY_AUDIO;
+                                0 [default] = every one the files provide. A text-only app passes
+                                GEMMA4_MODALITY_TEXT: nothing else is mapped or bound. */
+  int32_t reserved0;       /**< must be 0 */
 } gemma4_context_params;
+
+/** Modalities (bit flags, values fixed). */
+enum { GEMMA4_MODALITY_TEXT = 1, GEMMA4_MODALITY_IMAGE = 2, GEMMA4_MODALITY_AUDIO = 4 };
 
 /** Fills *params with defaults for a struct of `struct_size` bytes. Use the macro below. */
 GEMMA4_API gemma4_status gemma4_context_params_init(gemma4_context_params* params, size_t struct_size);
@@ -184,8 +194,8 @@ typedef struct gemma4_model_info {
   int32_t sliding_window;     /**< keys a sliding layer sees, including the current token */
   int32_t n_layer_full;       /**< number of full-attention layers */
   int32_t n_threads;          /**< threads the context computes with */
-  int32_t has_vision;         /**< 1 if images can be given (0 in this version) */
-  int32_t has_audio;          /**< 1 if audio can be given (0 in this version) */
+  int32_t has_vision;         /**< 1 if images and video frames can be given */
+  int32_t has_audio;          /**< 1 if audio can be given */
   int32_t add_bos;            /**< 1 if the model's metadata asks for <bos> at the start of raw
                                    input (gemma4_session_append inserts it then) */
   int32_t reserved0;          /**< 0 */
@@ -291,6 +301,59 @@ GEMMA4_API gemma4_status gemma4_input_clear(gemma4_input* input);
 GEMMA4_API gemma4_status gemma4_input_add_text(gemma4_input* input, const char* text, size_t len);
 /** Appends token ids as they are (copied; checked against the vocabulary when consumed). */
 GEMMA4_API gemma4_status gemma4_input_add_tokens(gemma4_input* input, const int32_t* tokens, size_t n);
+
+/*
+ * Media parts. Images, audio and video frames are decoded (and images resized to their token
+ * budget) when added, so a corrupt file fails here, with GEMMA4_ERR_BAD_FORMAT (corrupt or
+ * truncated data), GEMMA4_ERR_UNSUPPORTED (valid but beyond the limits: more than 2^26 pixels or
+ * 32768 px a side, more than one hour of audio, > 64 channels), GEMMA4_ERR_IO (file unreadable)
+ * or GEMMA4_ERR_INVALID_ARGUMENT. A session given media needs a context with the matching
+ * embedder (gemma4_model_info.has_vision / has_audio), else GEMMA4_ERR_UNSUPPORTED.
+ *
+ * Images: JPEG (baseline, progressive, grayscale, CMYK; EXIF orientation applied) or PNG (8/16
+ * bit, palette, gray, alpha); alpha is composited on white. The image is resized, keeping its
+ * aspect ratio, to the largest multiple-of-48 size with at most `max_tokens` 48x48 patches
+ * (small images are enlarged): one soft token per patch, between <|image> and <image|>.
+ * max_tokens: 70, 140, 280, 560 or 1120; 0 = 280. An image must fit in the session's n_batch.
+ *
+ * Audio: anything libsndfile reads (WAV, FLAC, OGG/Vorbis, ...), or PCM; mixed to mono and
+ * resampled to 16 kHz. One soft token per 40 ms (640 samples, the tail zero-padded), between
+ * <|audio> and <audio|>; audio longer than 30 s (750 tokens) becomes several such blocks.
+ *
+ * Video: consecutive video-frame parts form one video; each frame is rendered as its time
+ * ("mm:ss"), a space, then <|image> + its soft tokens (<|video|>) + <image|>, frames separated by
+ * a space. max_tokens per frame: as for images, 0 = 70. A video's soundtrack is an audio part.
+ */
+GEMMA4_API gemma4_status gemma4_input_add_image_file(gemma4_input* input, const char* path, int32_t max_tokens);
+GEMMA4_API gemma4_status gemma4_input_add_image_encoded(gemma4_input* input, const void* data, size_t size,
+                                                        int32_t max_tokens);
+/** 8-bit pixels, channels 3 (RGB) or 4 (RGBA), rows `stride` bytes apart (>= width*channels). */
+GEMMA4_API gemma4_status gemma4_input_add_image_rgb(gemma4_input* input, const uint8_t* pixels, int32_t width,
+                                                    int32_t height, size_t stride, int32_t channels,
+                                                    int32_t max_tokens);
+GEMMA4_API gemma4_status gemma4_input_add_audio_file(gemma4_input* input, const char* path);
+GEMMA4_API gemma4_status gemma4_input_add_audio_encoded(gemma4_input* input, const void* data, size_t size);
+
+/** PCM sample formats (values fixed). */
+enum { GEMMA4_PCM_F32 = 0, GEMMA4_PCM_S16 = 1 };
+/** Interleaved PCM: n_frames x channels samples (float in [-1, 1] or int16), any rate 1000..768000. */
+GEMMA4_API gemma4_status gemma4_input_add_audio_pcm(gemma4_input* input, const void* samples, size_t n_frames,
+                                                    int32_t channels, int32_t sample_rate, int32_t format);
+/** A video frame from JPEG/PNG bytes, at `timestamp_s` seconds (>= 0) from the video's start. */
+GEMMA4_API gemma4_status gemma4_input_add_video_frame_encoded(gemma4_input* input, const void* data, size_t size,
+                                                              double timestamp_s, int32_t max_tokens);
+/** A video frame from pixels (as gemma4_input_add_image_rgb). */
+GEMMA4_API gemma4_status gemma4_input_add_video_frame_rgb(gemma4_input* input, const uint8_t* pixels,
+                                                          int32_t width, int32_t height, size_t stride,
+                                                          int32_t channels, double timestamp_s, int32_t max_tokens);
+
+/**
+ * Number of tokens the input takes when given raw to gemma4_session_append (text tokenized,
+ * media counted with their begin/end tokens), without running the model. A chat turn adds the
+ * template's few tokens. Threads: any.
+ */
+GEMMA4_API gemma4_status gemma4_input_n_tokens(const gemma4_context* ctx, const gemma4_input* input,
+                                               size_t* n_tokens);
 
 /* ---------------------------------------------------------------------------------------------
  * Session: one conversation (KV cache, token history, sampler state)
@@ -461,7 +524,8 @@ GEMMA4_API int32_t gemma4_session_n_tokens(const gemma4_session* session);
 /** The session's context length, or -1 for NULL. */
 GEMMA4_API int32_t gemma4_session_n_ctx(const gemma4_session* session);
 /**
- * Copies the session's token history (everything in its context) into out[capacity].
+ * Copies the session's token history (everything in its context) into out[capacity]; media soft
+ * tokens appear as their placeholders (<|image|>, <|audio|>, <|video|>).
  * @return GEMMA4_OK; BUFFER_TOO_SMALL (*n_tokens = needed); INVALID_ARGUMENT.
  */
 GEMMA4_API gemma4_status gemma4_session_tokens(const gemma4_session* session, int32_t* out,

@@ -22,7 +22,13 @@ void ThreadPool::work(int thread) {
   for (;;) {
     int64_t task = next_.fetch_add(1, std::memory_order_relaxed);
     if (task >= n_tasks_) break;
-    thunk_(ctx_, task, thread);
+    try {
+      thunk_(ctx_, task, thread);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!error_) error_ = std::current_exception();
+      next_.store(n_tasks_);  // skip the rest
+    }
   }
 }
 
@@ -37,6 +43,7 @@ void ThreadPool::run(int64_t n_tasks, Thunk thunk, void* ctx) {
     thunk_ = thunk;
     ctx_ = ctx;
     n_tasks_ = n_tasks;
+    error_ = nullptr;
     next_.store(0);
     active_.store(n_threads_ - 1);
     ++generation_;
@@ -44,13 +51,19 @@ void ThreadPool::run(int64_t n_tasks, Thunk thunk, void* ctx) {
   }
   wake_.notify_all();
   work(0);
-  // Wait for the workers to leave the job (they may still be finishing their last task).
+  // Wait for the workers to leave the job (they may still be finishing their last task): the
+  // job's closure lives on the caller's stack.
   for (int spins = 0; active_.load(std::memory_order_acquire) != 0; ++spins) {
     if (spins > 20000) {
       std::unique_lock<std::mutex> lock(mu_);
       done_.wait_for(lock, std::chrono::microseconds(200),
                      [&] { return active_.load(std::memory_order_acquire) == 0; });
     }
+  }
+  if (error_) {
+    std::exception_ptr e = error_;
+    error_ = nullptr;
+    std::rethrow_exception(e);
   }
 }
 

@@ -3,6 +3,7 @@
 // short spin: nothing burns CPU once generation ends.
 #pragma once
 #include <atomic>
+#include <exception>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -22,7 +23,8 @@ class ThreadPool {
 
   // Calls fn(task, thread) for every task in [0, n_tasks); thread is in [0, size()).
   // Tasks are handed out dynamically. Blocks until all tasks are done. Not reentrant: one job
-  // at a time per pool (a context's sessions serialise on it).
+  // at a time per pool (a context's sessions serialise on it). If a task throws, the remaining
+  // tasks are skipped and the first exception is rethrown on the calling thread.
   template <class F>
   void parallel_for(int64_t n_tasks, F&& fn) {
     auto thunk = [](void* ctx, int64_t task, int thread) { (*static_cast<F*>(ctx))(task, thread); };
@@ -64,6 +66,7 @@ class ThreadPool {
   std::atomic<int64_t> next_{0};
   std::atomic<int> active_{0};
   std::atomic<uint64_t> spin_generation_{0};
+  std::exception_ptr error_;  // first exception of the current job (guarded by mu_)
 };
 
 }  // namespace g4

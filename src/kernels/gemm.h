@@ -30,9 +30,11 @@ void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t
 // The int8 prefill GEMM of x86/avx512/gemm_q8.cpp (Q4_0 and Q8_0 weights): X is quantized
 // per token to Q8_0 and packed in steps of 4 blocks (kQ8StepBytes per token and step, tokens
 // padded to kQ8TokTile), then multiplied with vpdpbusd exactly as matvec does.
-constexpr int kQ8TokTile = 8;
+constexpr int kQ8TokTile = 4;
 constexpr size_t kQ8StepBytes = 192;
 constexpr int64_t kQ8StepElems = 128;
+constexpr int kQ8BlockRows = 8;                 // weight rows unpacked at a time, per thread
+constexpr size_t kQ8WBlockBytes = 8 * 8 * 256;  // kQ8BlockRows x 8 steps x 256-byte steps
 
 namespace avx512 {
 const KernelTable* table();

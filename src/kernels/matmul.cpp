@@ -55,10 +55,11 @@ size_t matmul_scratch_bytes(DType t, int64_t cols, int64_t max_T, int n_threads)
   if (n_threads < 1) n_threads = 1;
   size_t b = kAlign + static_cast<size_t>(n_threads) * panel_bytes(cols);
   if (t == DType::Q4_0 || t == DType::Q8_0) {
-    // The Q8 path: one quantized token per thread, then the packed steps of all tokens.
+    // The Q8 path: per thread one quantized token and one unpacked weight block, then the
+    // packed steps of all tokens.
     int64_t tpad = (std::max<int64_t>(max_T, 1) + kQ8TokTile - 1) / kQ8TokTile * kQ8TokTile;
     size_t act = (activation_bytes(t, cols) + kAlign - 1) / kAlign * kAlign;
-    size_t q8 = kAlign + static_cast<size_t>(n_threads) * act +
+    size_t q8 = kAlign + static_cast<size_t>(n_threads) * (act + kQ8WBlockBytes) +
                 static_cast<size_t>((cols + kQ8StepElems - 1) / kQ8StepElems * tpad) * kQ8StepBytes;
     b = std::max(b, q8);
   }

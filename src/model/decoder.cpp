@@ -39,12 +39,19 @@ Activations::Activations(const ModelConfig& c, const Weights& w, int nb, int n_c
   scratch.resize(need);
 }
 
-void Decoder::embed_tokens(const int32_t* tokens, int T, Activations& act) const {
+void Decoder::embed_tokens(const int32_t* tokens, int T, Activations& act, const float* soft_rows,
+                           int64_t n_soft_rows) const {
   // Text tokens are scaled by sqrt(d) (spec §2.1). HF rounds the scale to the weight dtype
   // (62.0 instead of 61.97 for bf16 weights); we use the exact float value like llama.cpp.
   const float scale = std::sqrt(static_cast<float>(c_.n_embd));
   for (int t = 0; t < T; ++t) {
     float* row = act.x.data() + static_cast<size_t>(t) * c_.n_embd;
+    if (tokens[t] < 0) {  // a media soft token: inserted as is, not scaled (spec §2.1)
+      const int64_t k = -static_cast<int64_t>(tokens[t]) - 1;
+      if (k >= n_soft_rows) fail(Status::internal, "soft token index out of range");
+      std::copy(soft_rows + k * c_.n_embd, soft_rows + (k + 1) * c_.n_embd, row);
+      continue;
+    }
     k_.dequantize_row(w_.embed.type, w_.embed.row(tokens[t]), row, c_.n_embd);
     for (int i = 0; i < c_.n_embd; ++i) row[i] *= scale;
   }
@@ -59,12 +66,12 @@ void Decoder::linear(const MatView& W, const float* X, int T, float* Y, Activati
 }
 
 void Decoder::forward(int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool, float* logits,
-                      const std::atomic<bool>* cancel) const {
+                      const std::atomic<bool>* cancel, const int32_t* bidir_end) const {
   if (T <= 0 || T > act.n_batch) fail(Status::internal, "forward: batch of " + std::to_string(T) + " tokens");
   if (pos0 + T > cache.n_ctx()) fail(Status::context_full, "forward: positions exceed the context");
   for (int l = 0; l < c_.n_layer(); ++l) {
     if (cancel && cancel->load(std::memory_order_relaxed)) fail(Status::cancelled, "cancelled");
-    layer(l, T, pos0, cache, act, pool);
+    layer(l, T, pos0, cache, act, pool, bidir_end);
   }
   if (!logits) return;
   // Final norm of the last row, tied output projection, soft-cap (spec §2.1 steps 4-6).
@@ -79,7 +86,8 @@ void Decoder::forward(int T, int pos0, KvCache& cache, Activations& act, ThreadP
 }
 
 // One decoder layer, spec §2.2.
-void Decoder::layer(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool) const {
+void Decoder::layer(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool,
+                    const int32_t* bidir_end) const {
   const LayerConfig& lc = c_.layers[l];
   const LayerWeights& lw = w_.layers[l];
   const int d = c_.n_embd, hd = lc.head_dim, nh = c_.n_head, nkv = lc.n_kv_head;
@@ -115,7 +123,7 @@ void Decoder::layer(int l, int T, int pos0, KvCache& cache, Activations& act, Th
       std::copy(v + h * hd, v + (h + 1) * hd, cache.v(l, pos0 + t, h));
     }
   }
-  attention(l, T, pos0, cache, act, pool);
+  attention(l, T, pos0, cache, act, pool, bidir_end);
   linear(lw.o, act.attn.data(), T, act.proj.data(), act, pool);
   for (int t = 0; t < T; ++t) {
     float* o = &act.proj[t * d];
@@ -157,12 +165,14 @@ void Decoder::rope_tables(int l, int T, int pos0, Activations& act) const {
 }
 
 // Scaled-dot-product attention with scale 1.0 (spec §2.2) and the masks of spec §2.4:
-// sliding layers see keys with p - j < W, full layers every earlier key.
+// sliding layers see keys with p - j < W, full layers every earlier key; on sliding layers an
+// image soft token also sees the rest of its image block.
 // Work is split by (query row, KV head): the n_head / n_kv_head query heads of a group share
 // each K and V row read from the cache (a full layer's single KV head is read once, not 16
 // times). When there are fewer such tasks than threads (decode), the keys are split into
 // chunks whose partial softmax results are merged afterwards.
-void Decoder::attention(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool) const {
+void Decoder::attention(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool,
+                        const int32_t* bidir_end) const {
   const LayerConfig& lc = c_.layers[l];
   const int hd = lc.head_dim, nh = c_.n_head, nkv = lc.n_kv_head, group = nh / nkv;
   const int qd = nh * hd;
@@ -176,6 +186,8 @@ void Decoder::attention(int l, int T, int pos0, KvCache& cache, Activations& act
     const int p = pos0 + t;
     j0 = lc.sliding ? std::max(0, p - c_.sliding_window + 1) : 0;
     j1 = p + 1;
+    // Image soft tokens see their whole block, on sliding layers only (spec §3.6).
+    if (lc.sliding && bidir_end && bidir_end[t] > j1) j1 = bidir_end[t];
   };
   pool.parallel_for(rows * chunks, [&](int64_t task, int thread) {
     const int c = static_cast<int>(task % chunks);

@@ -41,18 +41,26 @@ class Decoder {
   Decoder(const ModelConfig& config, const Weights& weights, const kernels::KernelTable& kernels)
       : c_(config), w_(weights), k_(kernels) {}
 
-  // Writes the scaled token embeddings of tokens[0..T) into act.x (spec §2.1 step 1).
-  void embed_tokens(const int32_t* tokens, int T, Activations& act) const;
+  // Writes the inputs of tokens[0..T) into act.x (spec §2.1 step 1): a token id >= 0 gives its
+  // embedding row scaled by sqrt(d); a negative id -(k+1) stands for soft token k of a media
+  // item, copied unscaled from soft_rows[k] (n_embd floats per row).
+  void embed_tokens(const int32_t* tokens, int T, Activations& act, const float* soft_rows = nullptr,
+                    int64_t n_soft_rows = 0) const;
 
   // Runs the layers over the T rows already in act.x, at positions pos0 .. pos0+T-1, writing
   // their keys/values into the cache. If logits is not null, it receives the soft-capped
   // logits of the last row. Checks *cancel between layers and throws Error(cancelled).
+  // bidir_end (may be null): per row, 0 or the absolute end of the image block the row belongs
+  // to; sliding layers then let it attend to the whole block (spec §3.6). A block must lie
+  // entirely within one call.
   void forward(int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool, float* logits,
-               const std::atomic<bool>* cancel) const;
+               const std::atomic<bool>* cancel, const int32_t* bidir_end = nullptr) const;
 
  private:
-  void layer(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool) const;
-  void attention(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool) const;
+  void layer(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool,
+             const int32_t* bidir_end) const;
+  void attention(int l, int T, int pos0, KvCache& cache, Activations& act, ThreadPool& pool,
+                 const int32_t* bidir_end) const;
   // Online-softmax attention of the `group` query heads sharing KV head g, for one query row,
   // over keys [j0, j1). Writes unnormalised outputs o[group][hd], running max m and sum s.
   void attend_keys(int l, int g, const float* q, int j0, int j1, const KvCache& cache, float* scratch,

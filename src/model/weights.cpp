@@ -1,5 +1,7 @@
 #include "model/weights.h"
 
+#include "model/tensor_binder.h"
+
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -10,100 +12,6 @@
 namespace g4 {
 
 namespace {
-
-std::string shape_str(const std::vector<int64_t>& ne) {
-  std::string s = "[";
-  for (size_t i = 0; i < ne.size(); ++i) s += (i ? ", " : "") + std::to_string(ne[i]);
-  return s + "]";
-}
-
-class Binder {
- public:
-  Binder(const TensorLookup& lookup, Weights& w) : lookup_(lookup), w_(w) {}
-
-  const TensorInfo* find(const std::string& name) const { return lookup_(name); }
-
-  const TensorInfo& require(const std::string& name) const {
-    const TensorInfo* t = lookup_(name);
-    if (!t) fail(Status::bad_format, "tensor '" + name + "' is missing from the model file");
-    return *t;
-  }
-
-  // A linear layer y = W x with W [rows = out][cols = in] (ne = {in, out}).
-  MatView matrix(const std::string& name, int64_t out, int64_t in) {
-    const TensorInfo& t = require(name);
-    if (t.ne.size() != 2 || t.ne[0] != in || t.ne[1] != out)
-      fail(Status::bad_format, "tensor '" + name + "' has shape " + shape_str(t.ne) + ", expected [" +
-                                   std::to_string(in) + ", " + std::to_string(out) + "] (ne order)");
-    if (in % dtype_block_elems(t.type) != 0)
-      fail(Status::bad_format, "tensor '" + name + "': row length " + std::to_string(in) +
-                                   " is not a multiple of the " + dtype_name(t.type) + " block size");
-    MatView m;
-    m.data = t.data;
-    m.type = t.type;
-    m.rows = out;
-    m.cols = in;
-    m.row_bytes = dtype_row_bytes(t.type, in);
-    if (m.row_bytes * static_cast<size_t>(out) != t.nbytes)
-      fail(Status::bad_format, "tensor '" + name + "' has " + std::to_string(t.nbytes) + " bytes, expected " +
-                                   std::to_string(m.row_bytes * static_cast<size_t>(out)));
-    account(t);
-    types_.insert(dtype_name(t.type));
-    return m;
-  }
-
-  // A float vector of n values stored as F32, F16 or BF16 (shape [n], or [1] for a scalar).
-  std::vector<float> vector(const std::string& name, int64_t n) {
-    const TensorInfo& t = require(name);
-    if (t.n_elements() != n || t.ne.empty() || t.ne[0] != n)
-      fail(Status::bad_format, "tensor '" + name + "' has shape " + shape_str(t.ne) + ", expected [" +
-                                   std::to_string(n) + "]");
-    std::vector<float> v(static_cast<size_t>(n));
-    const uint8_t* p = t.data;
-    for (int64_t i = 0; i < n; ++i) {
-      switch (t.type) {
-        case DType::F32: {
-          float f;
-          std::memcpy(&f, p + 4 * i, 4);
-          v[i] = f;
-          break;
-        }
-        case DType::F16: {
-          uint16_t h;
-          std::memcpy(&h, p + 2 * i, 2);
-          v[i] = f16_to_f32(h);
-          break;
-        }
-        case DType::BF16: {
-          uint16_t h;
-          std::memcpy(&h, p + 2 * i, 2);
-          v[i] = bf16_to_f32(h);
-          break;
-        }
-        default:
-          fail(Status::bad_format, "tensor '" + name + "' must be F32, F16 or BF16, not " + dtype_name(t.type));
-      }
-      if (!std::isfinite(v[i])) fail(Status::bad_format, "tensor '" + name + "' contains NaN or infinity");
-    }
-    account(t);
-    return v;
-  }
-
-  std::string type_summary() const {
-    std::string s;
-    for (const auto& t : types_) s += (s.empty() ? "" : "/") + t;
-    return types_.size() > 1 ? "mixed " + s : s;
-  }
-
- private:
-  void account(const TensorInfo& t) {
-    w_.n_params += static_cast<uint64_t>(t.n_elements());
-    w_.bytes += t.nbytes;
-  }
-  const TensorLookup& lookup_;
-  Weights& w_;
-  std::set<std::string> types_;
-};
 
 struct Names {
   std::string embed, output_norm, rope_freqs;
@@ -160,7 +68,7 @@ Names names_for(TensorNaming naming, int layer) {
 
 Weights load_weights(ModelConfig& c, const TensorLookup& lookup, TensorNaming naming) {
   Weights w;
-  Binder bind(lookup, w);
+  Binder bind(lookup, w.n_params, w.bytes);
   const Names top = names_for(naming, 0);
   w.embed = bind.matrix(top.embed, c.n_vocab, c.n_embd);
   w.output_norm = bind.vector(top.output_norm, c.n_embd);

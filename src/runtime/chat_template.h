@@ -4,6 +4,7 @@
 // tokenizer applied to the rendered template string would do.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,15 +37,23 @@ std::string trim(const std::string& s);
 
 enum class Role { system = 0, user = 1, model = 2 };
 
+// Turns a media part into soft-token rows and returns the pseudo token id of its first row:
+// -(k+1) for row k of the session's soft-token store; the part's rows follow consecutively.
+// A dry run (token counting) returns any negative id.
+using MediaSink = std::function<int32_t(const InputPart& part)>;
+
 // Appends one rendered turn to out. The content's text is trimmed at both ends; model turns are
-// stripped of thoughts. Media parts are rejected (Error unsupported) in this version.
+// stripped of thoughts. Media parts become their token runs (spec §3.4, §4, §5) through sink.
 void render_turn(const Context& ctx, Role role, const Input& input, bool thinking, bool parse_special,
-                 std::vector<int32_t>& out);
+                 const MediaSink& sink, std::vector<int32_t>& out);
 // Appends the system turn that only carries <|think|> (thinking on, no system message).
 void render_think_only_system(const Context& ctx, std::vector<int32_t>& out);
 // Appends the generation prompt: <|turn>model\n, plus the empty thought block when thinking is off.
 void render_generation_prompt(const Context& ctx, bool thinking, std::vector<int32_t>& out);
+// Tokens of raw input, media counted without running the embedders.
+size_t count_raw_tokens(const Context& ctx, const Input& input, bool parse_special);
 // Appends the tokens of raw input (no template).
-void render_raw(const Context& ctx, const Input& input, bool parse_special, std::vector<int32_t>& out);
+void render_raw(const Context& ctx, const Input& input, bool parse_special, const MediaSink& sink,
+                std::vector<int32_t>& out);
 
 }  // namespace g4

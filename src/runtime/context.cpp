@@ -65,6 +65,8 @@ std::shared_ptr<Context> Context::load(const std::string& path, const ContextOpt
     SafetensorsModel* st = ctx->st_.get();
     ctx->weights_ = load_weights(ctx->config_, [st](const std::string& n) { return st->tensor(n); },
                                  TensorNaming::hf);
+    ctx->projector_ = Projector::from_hf([st](const std::string& n) { return st->tensor(n); }, ctx->config_.n_embd,
+                                         opts.want_vision, opts.want_audio);
   } else {
     ctx->format_ = "gguf";
     ctx->gguf_ = GgufFile::open(path, opts.use_mmap);
@@ -76,6 +78,11 @@ std::shared_ptr<Context> Context::load(const std::string& path, const ContextOpt
                                  TensorNaming::gguf);
     bool add_bos = true;
     if (g->get_bool("tokenizer.ggml.add_bos_token", add_bos)) ctx->special_.add_bos = add_bos;
+  }
+  if (!opts.mmproj_path.empty() && (opts.want_vision || opts.want_audio)) {
+    ctx->mmproj_ = GgufFile::open(opts.mmproj_path, opts.use_mmap);
+    ctx->bytes_mapped_ += ctx->mmproj_->file_size();
+    ctx->projector_ = Projector::from_gguf(*ctx->mmproj_, ctx->config_.n_embd, opts.want_vision, opts.want_audio);
   }
   if (!progress(0.1f)) fail(Status::cancelled, "model loading cancelled by the progress callback");
   ctx->config_.validate();
@@ -104,6 +111,9 @@ void Context::finish_load(const ContextOptions& opts) {
   s.audio_start = tk.find("<|audio>");
   s.audio_end = tk.find("<audio|>");
   s.tool_response_start = tk.find("<|tool_response>");
+  s.image_soft = tk.find("<|image|>");
+  s.audio_soft = tk.find("<|audio|>");
+  s.video_soft = tk.find("<|video|>");
   for (int32_t id : {s.eos, s.turn_end, s.tool_response_start})
     if (id >= 0) s.stop.push_back(id);
   for (int32_t id : {s.image_end, s.audio_end})

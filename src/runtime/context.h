@@ -15,6 +15,7 @@
 #include "kernels/kernels.h"
 #include "model/config.h"
 #include "model/decoder.h"
+#include "model/projector.h"
 #include "model/weights.h"
 
 namespace g4 {
@@ -25,6 +26,9 @@ struct ContextOptions {
   int log_level = 1;
   std::function<void(int, const std::string&)> log;       // may be empty
   std::function<bool(float)> progress;                    // returns false to cancel; may be empty
+  std::string mmproj_path;  // GGUF projector for images/audio; empty = none (HF folders carry theirs)
+  bool want_vision = true;  // bind the image embedder if the files have one
+  bool want_audio = true;   // bind the audio embedder if the files have one
 };
 
 // Ids of the special tokens the runtime needs, looked up by their strings (spec §6); -1 if absent.
@@ -32,6 +36,7 @@ struct SpecialTokens {
   int32_t pad = -1, eos = -1, bos = -1, turn_start = -1, turn_end = -1, think = -1;
   int32_t channel_start = -1, channel_end = -1, image_start = -1, image_end = -1;
   int32_t audio_start = -1, audio_end = -1, tool_response_start = -1;
+  int32_t image_soft = -1, audio_soft = -1, video_soft = -1;  // <|image|>, <|audio|>, <|video|>
   std::vector<int32_t> stop;      // generation ends on these: <eos>, <turn|>, <|tool_response>
   std::vector<int32_t> suppress;  // never sampled: <image|>, <audio|> (spec §2.1 step 7)
   bool add_bos = true;
@@ -47,6 +52,10 @@ class Context {
   const SpecialTokens& special() const { return special_; }
   const kernels::KernelTable& kernels() const { return *kernels_; }
   const Decoder& decoder() const { return *decoder_; }
+  // The multimodal embedders, or nullptr for a text-only context.
+  const Projector* projector() const { return projector_.get(); }
+  bool has_vision() const { return projector_ && projector_->has_vision(); }
+  bool has_audio() const { return projector_ && projector_->has_audio(); }
   ThreadPool& pool() const { return *pool_; }
   // Sessions on different threads take turns on the pool, one forward pass at a time.
   std::mutex& compute_mutex() const { return compute_mutex_; }
@@ -67,6 +76,8 @@ class Context {
   SpecialTokens special_;
   const kernels::KernelTable* kernels_ = nullptr;
   std::unique_ptr<Decoder> decoder_;
+  std::unique_ptr<GgufFile> mmproj_;
+  std::unique_ptr<Projector> projector_;
   std::unique_ptr<ThreadPool> pool_;
   mutable std::mutex compute_mutex_;
   std::string format_;

@@ -42,10 +42,15 @@ Session::Session(std::shared_ptr<Context> ctx, const SessionOptions& opts)
       work_(static_cast<size_t>(ctx_->config().n_vocab)) {
   sampler_.seed(opts.seed ? opts.seed : 0x5eed);
   tokens_.reserve(static_cast<size_t>(n_ctx_));
+  bidir_.assign(static_cast<size_t>(n_batch_), 0);
 }
 
 void Session::reset() {
   tokens_.clear();
+  soft_.clear();
+  soft_kind_.clear();
+  soft_block_.clear();
+  next_block_ = 1;
   pending_.clear();
   logits_valid_ = false;
   awaiting_model_ = model_turn_open_ = false;
@@ -60,6 +65,44 @@ std::vector<int32_t> Session::history() const {
   return h;
 }
 
+std::vector<int32_t> Session::displayed_history() const {
+  std::vector<int32_t> h = history();
+  for (int32_t& id : h)
+    if (id < 0) id = soft_kind_[static_cast<size_t>(-id - 1)];
+  return h;
+}
+
+int32_t Session::add_media(const InputPart& part) {
+  const Context& c = *ctx_;
+  const SpecialTokens& sp = c.special();
+  const bool is_audio = part.kind == InputPart::Kind::audio;
+  if (is_audio ? !c.has_audio() : !c.has_vision())
+    fail(Status::unsupported, std::string("this context has no ") + (is_audio ? "audio" : "image") +
+                                  " embedder: load the model with its projector (mmproj) to give " +
+                                  (is_audio ? "audio" : "images or video"));
+  const int32_t placeholder = is_audio ? sp.audio_soft
+                              : part.kind == InputPart::Kind::video_frame ? sp.video_soft : sp.image_soft;
+  if (placeholder < 0) fail(Status::unsupported, "the vocabulary lacks the media placeholder token");
+  const int64_t n = soft_token_count(part);
+  const int d = c.config().n_embd;
+  if (static_cast<int64_t>(soft_kind_.size()) + n >= (int64_t{1} << 30))
+    fail(Status::unsupported, "too many media soft tokens in one session");
+  const size_t first = soft_kind_.size();
+  soft_.resize((first + static_cast<size_t>(n)) * d);
+  float* out = soft_.data() + first * d;
+  {
+    std::lock_guard<std::mutex> lock(c.compute_mutex());
+    if (is_audio)
+      c.projector()->embed_audio(part.audio.data(), part.audio.size(), out, c.kernels(), c.pool());
+    else
+      c.projector()->embed_image(part.image.rgb.data(), part.image.width, part.image.height, out, c.kernels(), c.pool());
+  }
+  const int32_t block = is_audio ? 0 : next_block_++;
+  soft_kind_.insert(soft_kind_.end(), static_cast<size_t>(n), placeholder);
+  soft_block_.insert(soft_block_.end(), static_cast<size_t>(n), block);
+  return -static_cast<int32_t>(first) - 1;
+}
+
 const std::vector<float>& Session::logits() const {
   if (!logits_valid_) fail(Status::invalid_argument, "no logits: no position has been processed yet");
   return logits_;
@@ -67,8 +110,9 @@ const std::vector<float>& Session::logits() const {
 
 void Session::check_tokens(const std::vector<int32_t>& ids) const {
   const int nv = ctx_->config().n_vocab;
+  const int64_t n_soft = static_cast<int64_t>(soft_kind_.size());
   for (int32_t id : ids)
-    if (id < 0 || id >= nv)
+    if (id >= nv || (id < 0 && -static_cast<int64_t>(id) > n_soft))
       fail(Status::invalid_argument, "token id " + std::to_string(id) + " is outside the vocabulary [0, " +
                                          std::to_string(nv) + ")");
 }
@@ -80,17 +124,40 @@ void Session::evaluate(const int32_t* ids, int n) {
                                    " positions but the session's context holds " + std::to_string(n_ctx_));
   logits_valid_ = false;
   const Context& c = *ctx_;
-  for (int off = 0; off < n; off += n_batch_) {
+  const int base = static_cast<int>(tokens_.size());
+  for (int off = 0; off < n;) {
     if (cancel_.load()) fail(Status::cancelled, "cancelled by gemma4_session_cancel()");
     if (opts_.progress && n > n_batch_ && !opts_.progress(static_cast<float>(off) / n))
       fail(Status::cancelled, "cancelled by the session's progress callback");
-    const int T = std::min(n_batch_, n - off);
+    int T = std::min(n_batch_, n - off);
+    // An image block is prefilled in one batch: its tokens attend to each other (spec §3.6).
+    if (off + T < n && block_of(ids[off + T]) != 0 && block_of(ids[off + T]) == block_of(ids[off + T - 1])) {
+      int start = off + T - 1;
+      while (start > off && block_of(ids[start - 1]) == block_of(ids[off + T])) --start;
+      if (start == off)
+        fail(Status::invalid_argument, "an image of more soft tokens than n_batch (" + std::to_string(n_batch_) +
+                                           ") cannot be processed: raise the session's n_batch or lower the image's token budget");
+      T = start - off;
+    }
+    bool any_block = false;
+    for (int t = 0; t < T; ++t) {
+      const int32_t b = block_of(ids[off + t]);
+      int end = 0;
+      if (b != 0) {
+        end = off + t + 1;
+        while (end < n && block_of(ids[end]) == b) ++end;
+        end += base;
+        any_block = true;
+      }
+      bidir_[t] = end;
+    }
     const bool last = off + T == n;
     std::lock_guard<std::mutex> lock(c.compute_mutex());
-    c.decoder().embed_tokens(ids + off, T, act_);
+    c.decoder().embed_tokens(ids + off, T, act_, soft_.data(), static_cast<int64_t>(soft_kind_.size()));
     c.decoder().forward(T, static_cast<int>(tokens_.size()), cache_, act_, c.pool(),
-                        last ? logits_.data() : nullptr, &cancel_);
+                        last ? logits_.data() : nullptr, &cancel_, any_block ? bidir_.data() : nullptr);
     tokens_.insert(tokens_.end(), ids + off, ids + off + T);
+    off += T;
   }
   if (opts_.progress && n > n_batch_) opts_.progress(1.0f);
   logits_valid_ = true;
@@ -110,6 +177,10 @@ void Session::sync_to(const std::vector<int32_t>& target, double* ms) {
   }
   // The last position must be (re)computed to have its logits.
   if (common == target.size() && common > 0) --common;
+  // Never resume inside an image block: it must be prefilled as a whole.
+  while (common > 0 && common < target.size() && block_of(target[common]) != 0 &&
+         block_of(target[common - 1]) == block_of(target[common]))
+    --common;
   if (common < tokens_.size()) {
     // Rewind: keep the prefix if every sliding-window ring still holds what it needs,
     // otherwise replay the whole conversation.
@@ -128,8 +199,10 @@ std::vector<int32_t> Session::close_model_turn() const {
   std::string text;
   for (int32_t id : model_output_) text += ctx_->tokenizer().token_bytes(id);
   Input in;
-  in.parts.push_back({InputPart::Kind::text, text, {}});
-  render_turn(*ctx_, Role::model, in, opts_.thinking, true, out);
+  InputPart part;
+  part.text = text;
+  in.parts.push_back(std::move(part));
+  render_turn(*ctx_, Role::model, in, opts_.thinking, true, MediaSink(), out);
   return out;
 }
 
@@ -142,7 +215,7 @@ void Session::add_turn(Role role, const Input& input) {
     if (ctx_->special().add_bos) target.push_back(ctx_->special().bos);
     if (role != Role::system && opts_.thinking) render_think_only_system(*ctx_, target);
   }
-  render_turn(*ctx_, role, input, opts_.thinking, opts_.parse_special, target);
+  render_turn(*ctx_, role, input, opts_.thinking, opts_.parse_special, media_sink(), target);
   sync_to(target);
   model_turn_open_ = false;
   model_output_.clear();
@@ -153,7 +226,7 @@ void Session::append(const Input& input) {
   Running running(*this);
   std::vector<int32_t> target = history();
   const bool first = target.empty();
-  render_raw(*ctx_, input, opts_.parse_special, target);
+  render_raw(*ctx_, input, opts_.parse_special, media_sink(), target);
   // BOS per the file's metadata, unless the caller's input already starts with it.
   const int32_t bos = ctx_->special().bos;
   if (first && ctx_->special().add_bos && (target.empty() || target[0] != bos)) target.insert(target.begin(), bos);
@@ -288,3 +361,4 @@ GenerateResult Session::generate(const GenerateOptions& g,
 }
 
 }  // namespace g4
+

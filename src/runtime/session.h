@@ -64,12 +64,22 @@ class Session {
   }
   const std::vector<float>& logits() const;  // throws if no position was processed
   std::vector<int32_t> history() const;      // evaluated tokens, then any pending one
+  // history() with media soft tokens shown as their placeholder ids (<|image|>, <|audio|>, ...)
+  std::vector<int32_t> displayed_history() const;
   int n_tokens() const { return static_cast<int>(tokens_.size() + pending_.size()); }
   int n_ctx() const { return n_ctx_; }
   const Context& context() const { return *ctx_; }
 
  private:
   void check_tokens(const std::vector<int32_t>& ids) const;
+  // Runs the embedder on a media part, appends its rows to the soft-token store and returns the
+  // pseudo id of the first row (see MediaSink).
+  int32_t add_media(const InputPart& part);
+  MediaSink media_sink() {
+    return [this](const InputPart& p) { return add_media(p); };
+  }
+  // Image block of a position in `ids`: 0 for none, else a block id (soft_block_ of the row).
+  int32_t block_of(int32_t id) const { return id < 0 ? soft_block_[static_cast<size_t>(-id - 1)] : 0; }
   // Makes the context hold exactly `target`: keeps the longest common prefix still usable in
   // the KV cache, evaluates the rest. Throws context_full before changing anything.
   void sync_to(const std::vector<int32_t>& target, double* ms = nullptr);
@@ -98,6 +108,12 @@ class Session {
   std::vector<int32_t> pending_;  // sampled but not yet evaluated (at most one)
   std::vector<float> logits_;     // of the last evaluated position
   std::vector<float> work_;       // sampler's copy of the logits
+  // Soft tokens of the media in the history: row k (n_embd floats) is pseudo token -(k+1).
+  std::vector<float> soft_;
+  std::vector<int32_t> soft_kind_;   // per row: the placeholder id shown for it (<|image|>, ...)
+  std::vector<int32_t> soft_block_;  // per row: image block id (bidirectional), 0 for audio
+  int32_t next_block_ = 1;
+  std::vector<int32_t> bidir_;       // per row of a forward batch: absolute end of its image block
   bool logits_valid_ = false;
   // Chat state.
   bool awaiting_model_ = false;   // last turn was user/system: generate opens a model turn

@@ -37,7 +37,7 @@ static void context_params(void) {
 }
 
 static void model_info(void) {
-  SIZE(gemma4_model_info, 112);
+  SIZE(gemma4_model_info, 120);
   OFF(gemma4_model_info, struct_size, 0);
   OFF(gemma4_model_info, n_vocab, 4);
   OFF(gemma4_model_info, n_ctx_train, 8);
@@ -54,12 +54,14 @@ static void model_info(void) {
   OFF(gemma4_model_info, n_threads, 52);
   OFF(gemma4_model_info, has_vision, 56);
   OFF(gemma4_model_info, has_audio, 60);
-  OFF(gemma4_model_info, n_params, 64);
-  OFF(gemma4_model_info, bytes_mapped, 72);
-  OFF(gemma4_model_info, bytes_weights, 80);
-  OFF(gemma4_model_info, format, 88);
-  OFF(gemma4_model_info, weight_type, 96);
-  OFF(gemma4_model_info, isa, 104);
+  OFF(gemma4_model_info, add_bos, 64);
+  OFF(gemma4_model_info, reserved0, 68);
+  OFF(gemma4_model_info, n_params, 72);
+  OFF(gemma4_model_info, bytes_mapped, 80);
+  OFF(gemma4_model_info, bytes_weights, 88);
+  OFF(gemma4_model_info, format, 96);
+  OFF(gemma4_model_info, weight_type, 104);
+  OFF(gemma4_model_info, isa, 112);
 }
 
 static void session_params(void) {

@@ -528,6 +528,8 @@ TEST_CASE("model info matches the generated model's config") {
     CHECK(m.n_threads == 2);
     CHECK(m.has_vision == 0);
     CHECK(m.has_audio == 0);
+    CHECK(m.add_bos == 1);  // tokenizer.ggml.add_bos_token / tokenizer_config.json add_bos_token
+    CHECK(m.reserved0 == 0);
     // Parameters of the decoder from the shapes above: embedding, 5 sliding layers (q, k, v, o,
     // MLP, 6 norms + scalar), 1 full layer (no v_proj), the final norm. The same model in any
     // file format has the same number of parameters.
@@ -1097,7 +1099,7 @@ TEST_CASE("stop strings: generation stops and the stop string is not delivered")
 TEST_CASE("streamed text is valid UTF-8 at every event and joins to the detokenized ids") {
   // EVIDENCE-OF: text complete UTF-8 only: bytes of an incomplete character are held back and
   // delivered with the token that completes it; NUL-terminated
-  // EVIDENCE-OF: render_special 0 [default]: special tokens have empty text (the id is still given)
+  // EVIDENCE-OF: render_special 0 [default]: control tokens have empty text (the id is still given)
   // EVIDENCE-OF: Control tokens are omitted unless GEMMA4_DETOKENIZE_RENDER_SPECIAL.
   for (uint64_t seed : {1, 2, 3}) {
     Session s;
@@ -1131,8 +1133,57 @@ TEST_CASE("streamed text is valid UTF-8 at every event and joins to the detokeni
   CHECK(accents == pairs);
 }
 
-TEST_CASE("render_special=1 gives special tokens their text") {
-  // EVIDENCE-OF: render_special 1: events carry the text of special tokens too
+TEST_CASE("an incomplete character at the very end is dropped; invalid bytes become U+FFFD") {
+  // EVIDENCE-OF: (an incomplete character at the very end is dropped; invalid bytes become
+  // U+FFFD); may be empty
+  struct {
+    int32_t token;
+    const char* text;
+  } cases[] = {{256 + 0xC3, ""}, {256 + 0xA9, "\xEF\xBF\xBD"}, {256 + 0x41, "A"}};
+  for (const auto& c : cases) {
+    CAPTURE(c.token);
+    Session s;
+    REQUIRE(add_turn(s, GEMMA4_ROLE_USER, "Hello") == GEMMA4_OK);
+    Gen g(1);
+    const gemma4_logit_bias force = {c.token, 1000.0f};
+    g.bias.push_back(force);
+    g.p.logit_bias = g.bias.data();
+    g.p.n_logit_bias = g.bias.size();
+    Stream st;
+    REQUIRE(generate(s, g, st) == GEMMA4_OK);
+    REQUIRE(st.ids.size() == 1);
+    CHECK(st.ids[0] == c.token);
+    CHECK(st.text == c.text);
+  }
+}
+
+TEST_CASE("user-defined special tokens are always rendered") {
+  // EVIDENCE-OF: User-defined special tokens ("<|channel>", tool tokens) are always rendered
+  // EVIDENCE-OF: is_special 1 for control and user-defined special tokens
+  struct Ev {
+    int32_t special = -1;
+    std::string text;
+  } ev;
+  Session s;
+  REQUIRE(add_turn(s, GEMMA4_ROLE_USER, "Hello") == GEMMA4_OK);
+  gemma4_generate_params gp;
+  gemma4_generate_params_default(&gp);
+  gp.max_tokens = 1;
+  const gemma4_logit_bias force = {kChannelStart, 1000.0f};
+  gp.logit_bias = &force;
+  gp.n_logit_bias = 1;
+  auto cb = [](void* ud, const gemma4_token_event* e) -> int32_t {
+    static_cast<Ev*>(ud)->special = e->is_special;
+    static_cast<Ev*>(ud)->text.assign(e->text, e->text_len);
+    return 0;
+  };
+  REQUIRE(gemma4_session_generate(s, &gp, cb, &ev, nullptr) == GEMMA4_OK);
+  CHECK(ev.special == 1);
+  CHECK(ev.text == "<|channel>");
+}
+
+TEST_CASE("render_special=1 gives control tokens their text") {
+  // EVIDENCE-OF: render_special 1: events carry the text of control tokens too
   Session s;
   REQUIRE(add_turn(s, GEMMA4_ROLE_USER, "Hello") == GEMMA4_OK);
   gemma4_generate_params gp;
@@ -1148,6 +1199,13 @@ TEST_CASE("render_special=1 gives special tokens their text") {
   REQUIRE(st.ids.size() == 1);
   CHECK(st.ids[0] == kThink);
   CHECK(st.text == "<|think|>");
+  // ... and with render_special 0 the same token has empty text.
+  gp.render_special = 0;
+  Stream st2;
+  REQUIRE(gemma4_session_generate(s, &gp, on_token, &st2, nullptr) == GEMMA4_OK);
+  REQUIRE(st2.ids.size() == 1);
+  CHECK(st2.ids[0] == kThink);
+  CHECK(st2.text.empty());
 }
 
 TEST_CASE("a logit bias of -INFINITY bans a token") {

@@ -1,14 +1,26 @@
-"""Independent NumPy float64 reference of the Gemma 4 text decoder (spec §1-2).
+"""Independent NumPy float64 reference of Gemma 4 (spec §1-5): text decoder and the encoder-free
+image / audio / video embedders.
 
   gemma4_ref.py MODEL --tokens 2,17,... --n-gen N --out result.npz
+      [--mmproj MMPROJ.gguf] [--image FILE[:BUDGET]]... [--audio FILE.wav]...
+      [--video-frame FILE@SECONDS]... [--no-resize-uint8] [--dump-soft-tokens OUT.npy]
 
 MODEL is a .gguf file or a Hugging Face safetensors folder (config.json + *.safetensors). Every
 hyper-parameter is read from the file. The output holds
-  prompt_tokens [T]            the --tokens list
+  prompt_tokens [T]            the --tokens list (with the -1 media markers)
+  expanded_tokens [T']         the sequence actually run: each -1 replaced by its media token run
+  soft_positions [n]           positions of expanded_tokens that carry soft tokens
+  vision_blocks [T']           bidirectional block id per position (-1: none)
   logits        [N+1, vocab]   logits[0] after the whole prompt, logits[k] after k generated tokens
   gen_tokens    [N]            greedy: argmax(logits[k]) with <image|>/<audio|> suppressed
   margins       [N+1]          top1 - top2 of each row, over the row greedy chose from (suppressed)
 The whole sequence is recomputed for each step (no cache: simplest, and cache bugs cannot hide).
+
+Media: the i-th -1 in --tokens is the i-th media argument (command-line order; consecutive
+--video-frame arguments with increasing times are one video). Images: PNG (8-bit) or binary PPM,
+pre-processed per spec §3.2 (ref_media.py); audio: 16 kHz 16-bit PCM WAV. Video frames use the
+budget 70 and are placed as <|image> n x <|video|> <image|> each, without the "mm:ss" timestamp
+text (that needs the tokenizer; the engine's renderer test covers it).
 
 This file has its own GGUF / safetensors readers and dequantizers and shares no code with the
 model writer (tests/tools/make_model.py), so a mistake in one is not repeated in the other.
@@ -20,8 +32,15 @@ import json
 import math
 import os
 import struct
+import sys
 
 import numpy as np
+
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ref_media  # noqa: E402
+
+AUDIO_FRAME = 640
 
 # ---------------------------------------------------------------------------------------------
 # GGUF reader
@@ -263,11 +282,12 @@ def load_hf(folder):
     for t, i in vocab_map.items():
         vocab[i] = t
     w = read_safetensors_folder(folder)
+    mm = hf_embedders(w, cfg)
     pre = "model.language_model."
     model = dict(d=tc["hidden_size"], n_head=tc["num_attention_heads"], eps=tc["rms_norm_eps"],
                  window=tc["sliding_window"], softcap=tc.get("final_logit_softcapping") or 0.0,
                  vocab=vocab, embed=w[pre + "embed_tokens.weight"], final_norm=w[pre + "norm.weight"],
-                 layers=[])
+                 layers=[], mm=mm)
     rope = tc["rope_parameters"]
     for i, lt in enumerate(tc["layer_types"]):
         sl = lt == "sliding_attention"
@@ -293,8 +313,93 @@ def load_hf(folder):
     return model
 
 
-def load_model(path):
-    return load_hf(path) if os.path.isdir(path) else load_gguf(path)
+def load_model(path, mmproj=None):
+    if os.path.isdir(path):
+        if mmproj:
+            raise ValueError("a safetensors folder carries its own embedders; --mmproj is for GGUF models")
+        return load_hf(path)
+    model = load_gguf(path)
+    model["mm"] = load_mmproj(mmproj) if mmproj else None
+    return model
+
+# ---------------------------------------------------------------------------------------------
+# Multimodal embedders (spec §3.3, §4). Both formats become one dict; only the patch element
+# order differs ('hwc' for HF, 'chw' for the llama.cpp mmproj), and the patches are cut to match.
+
+LN_EPS, MM_RMS_EPS = 1e-5, 1e-6   # spec §3.1: nn.LayerNorm default; weightless RMSNorm
+
+
+def hf_embedders(w, cfg):
+    v = "model.vision_embedder."
+    if v + "patch_dense.weight" not in w and "model.embed_audio.embedding_projection.weight" not in w:
+        return None
+    vc, ac = cfg.get("vision_config") or {}, cfg.get("audio_config") or {}
+    mm = dict(order="hwc", ln_eps=vc.get("layer_norm_eps", LN_EPS), rms_eps=vc.get("rms_norm_eps", MM_RMS_EPS),
+              audio_rms_eps=ac.get("rms_norm_eps", MM_RMS_EPS),
+              audio_proj=w.get("model.embed_audio.embedding_projection.weight"), vision=None)
+    if v + "patch_dense.weight" in w:
+        pos = w[v + "pos_embedding"]                                 # [P, 2, d]: axis 1 = (x, y)
+        mm["vision"] = dict(ln1=(w[v + "patch_ln1.weight"], w[v + "patch_ln1.bias"]),
+                            dense=(w[v + "patch_dense.weight"], w[v + "patch_dense.bias"]),
+                            ln2=(w[v + "patch_ln2.weight"], w[v + "patch_ln2.bias"]),
+                            pos_x=pos[:, 0, :], pos_y=pos[:, 1, :],
+                            ln3=(w[v + "pos_norm.weight"], w[v + "pos_norm.bias"]),
+                            proj=w["model.embed_vision.embedding_projection.weight"])
+    return mm
+
+
+def load_mmproj(path):
+    g = GGUF(path)
+    m = g.meta
+    if m.get("general.architecture") != "clip":
+        raise ValueError("%s: not a clip (mmproj) GGUF file" % path)
+    a = lambda n: g.array(n) if n in g.tensors else None  # noqa: E731
+    # The published files carry eps keys of 1e-6 that do not apply to the 1e-5 LayerNorms (§7.3).
+    mm = dict(order="chw", ln_eps=LN_EPS, rms_eps=MM_RMS_EPS, audio_rms_eps=MM_RMS_EPS, vision=None,
+              audio_proj=a("mm.a.input_projection.weight") if m.get("clip.has_audio_encoder") else None)
+    if m.get("clip.has_vision_encoder"):
+        pos = g.array("v.position_embd.weight")                      # ne [d, P, 2] -> [2, P, d]
+        mm["vision"] = dict(ln1=(a("v.patch_norm.1.weight"), a("v.patch_norm.1.bias")),
+                            dense=(a("v.patch_embd.weight"), a("v.patch_embd.bias")),
+                            ln2=(a("v.patch_norm.2.weight"), a("v.patch_norm.2.bias")),
+                            pos_x=pos[0], pos_y=pos[1],
+                            ln3=(a("v.patch_norm.3.weight"), a("v.patch_norm.3.bias")),
+                            proj=a("mm.input_projection.weight"))
+    return mm
+
+
+def layer_norm(x, wb, eps):
+    mu = x.mean(axis=-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * wb[0] + wb[1]
+
+
+def embed_image(mm, px, order=None):
+    """Soft tokens [N, d] of a pre-processed picture px [H', W', 3] in [0, 1] (spec §3.3).
+    order overrides the patch element order (only for the self-test's negative control)."""
+    if mm is None or mm["vision"] is None:
+        raise ValueError("the model has no vision embedder (GGUF models need --mmproj)")
+    v = mm["vision"]
+    x, kx, ky = ref_media.patches(px, order or mm["order"])
+    P = v["pos_x"].shape[0]
+    if kx.max() >= P or ky.max() >= P:
+        raise ValueError("image of %dx%d patches exceeds the position table (%d)" % (kx.max() + 1, ky.max() + 1, P))
+    u = layer_norm(x, v["ln1"], mm["ln_eps"])
+    u = u @ v["dense"][0].T + v["dense"][1]
+    u = layer_norm(u, v["ln2"], mm["ln_eps"])
+    u = u + v["pos_x"][kx] + v["pos_y"][ky]
+    u = layer_norm(u, v["ln3"], mm["ln_eps"])
+    return rms(u, mm["rms_eps"]) @ v["proj"].T                       # not scaled by sqrt(d)
+
+
+def embed_audio(mm, samples):
+    """Soft tokens [ceil(n/640), d] of 16 kHz mono samples (spec §4)."""
+    if mm is None or mm["audio_proj"] is None:
+        raise ValueError("the model has no audio embedder (GGUF models need --mmproj)")
+    n = -(-len(samples) // AUDIO_FRAME) * AUDIO_FRAME
+    frames = np.zeros(n)
+    frames[:len(samples)] = samples
+    return rms(frames.reshape(-1, AUDIO_FRAME), mm["audio_rms_eps"]) @ mm["audio_proj"].T
 
 # ---------------------------------------------------------------------------------------------
 # Forward pass (spec §2.2), float64 throughout.
@@ -318,7 +423,7 @@ def gelu_tanh(x):
     return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
 
 
-def layer_forward(L, h, pos, n_head, eps, window):
+def layer_forward(L, h, pos, n_head, eps, window, blocks=None):
     T = h.shape[0]
     hd, n_kv = L["hd"], L["n_kv"]
     a = rms(h, eps, L["attn_norm"])
@@ -331,6 +436,9 @@ def layer_forward(L, h, pos, n_head, eps, window):
     i, j = pos[:, None], pos[None, :]
     allowed = j <= i
     if L["sliding"]:
+        # Spec §2.4 / §3.6: AND(window, OR(causal, same vision block)); full layers stay causal.
+        if blocks is not None:
+            allowed = allowed | ((blocks[:, None] == blocks[None, :]) & (blocks[:, None] >= 0))
         allowed &= (i - j) < window
     group = n_head // n_kv
     o = np.empty((T, n_head, hd))
@@ -347,27 +455,33 @@ def layer_forward(L, h, pos, n_head, eps, window):
     return h2 * L["scale"]
 
 
-def forward(model, tokens):
-    """Logits [T, vocab] for every position of tokens."""
+def forward(model, tokens, soft=None, blocks=None):
+    """Logits [T, vocab] for every position of tokens. soft = (positions, vectors [n, d]) replaces
+    those positions' embeddings (unscaled); blocks [T] gives each position's bidirectional vision
+    block id (-1: none; ids need not be contiguous in number)."""
     tokens = np.asarray(tokens, dtype=np.int64)
     # float64 sqrt(d). (HF casts the scale to the weight dtype, i.e. bf16 rounds sqrt(3840) to 62.0;
     # the engine follows the float value, so the reference does too.)
     h = model["embed"][tokens] * math.sqrt(model["d"])
+    if soft is not None and len(soft[0]):
+        h[soft[0]] = soft[1]
     pos = np.arange(len(tokens))
+    if blocks is not None:
+        blocks = np.concatenate([blocks, np.full(len(tokens) - len(blocks), -1)])
     for L in model["layers"]:
-        h = layer_forward(L, h, pos, model["n_head"], model["eps"], model["window"])
+        h = layer_forward(L, h, pos, model["n_head"], model["eps"], model["window"], blocks)
     z = rms(h, model["eps"], model["final_norm"])
     logits = z @ model["embed"].T                                   # tied, unscaled
     cap = model["softcap"]
     return cap * np.tanh(logits / cap) if cap else logits
 
 
-def generate(model, prompt, n_gen):
+def generate(model, prompt, n_gen, soft=None, blocks=None):
     suppress = [i for i, t in enumerate(model["vocab"]) if t in ("<image|>", "<audio|>")]
     seq = list(prompt)
     rows, gen, margins = [], [], []
     for k in range(n_gen + 1):
-        row = forward(model, seq)[-1]
+        row = forward(model, seq, soft, blocks)[-1]
         rows.append(row)
         masked = row.copy()
         masked[suppress] = -np.inf
@@ -379,19 +493,123 @@ def generate(model, prompt, n_gen):
             seq.append(t)
     return np.array(rows), np.array(gen, dtype=np.int64), np.array(margins)
 
+# ---------------------------------------------------------------------------------------------
+# Media items and their placement (spec §3.4, §4, §5)
+
+MM_NAMES = ("<|image>", "<image|>", "<|image|>", "<|audio>", "<audio|>", "<|audio|>", "<|video|>")
+
+
+def media_items(model, media, uint8=True):
+    """media: [(kind, value)] in command-line order -> [(kind, [soft token arrays])]; an image or
+    audio is one array, a video one array per frame. Consecutive --video-frame arguments form one
+    video; a frame whose time is not after the previous frame's starts a new video."""
+    items = []
+    for kind, value in media:
+        if kind == "image":
+            path, budget = value
+            items.append(("image", [embed_image(model["mm"], ref_media.preprocess(
+                ref_media.load_image(path), budget, uint8))]))
+        elif kind == "audio":
+            items.append(("audio", [embed_audio(model["mm"], ref_media.load_wav(value))]))
+        else:
+            path, t = value
+            frame = embed_image(model["mm"], ref_media.preprocess(ref_media.load_image(path), 70, uint8))
+            if items and items[-1][0] == "video" and t > items[-1][2]:
+                items[-1][1].append(frame)
+                items[-1] = ("video", items[-1][1], t)
+            else:
+                items.append(("video", [frame], t))
+    return [(it[0], it[1]) for it in items]
+
+
+def place_media(model, prompt, items):
+    """Replaces the i-th -1 of prompt by item i's token run. Returns (tokens, (soft positions,
+    soft vectors), blocks): image -> <|image> N x <|image|> <image|>; audio -> <|audio>
+    N x <|audio|> <audio|>; video -> per frame <|image> n x <|video|> <image|> (the frames'
+    "mm:ss " timestamp text of the HF processor is not produced: the reference is tokenizer-free).
+    Each image and each video frame is its own bidirectional block; audio is not."""
+    ids = {t: i for i, t in enumerate(model["vocab"]) if t in MM_NAMES}
+    missing = [t for t in MM_NAMES if t not in ids]
+    if missing:
+        raise ValueError("vocabulary lacks %s" % missing)
+    if prompt.count(-1) != len(items):
+        raise ValueError("the prompt has %d media markers (-1) for %d media items" % (prompt.count(-1), len(items)))
+    tokens, positions, vectors, blocks = [], [], [], []
+    it = iter(items)
+    n_block = 0
+    for t in prompt:
+        if t != -1:
+            tokens.append(t)
+            blocks.append(-1)
+            continue
+        kind, arrays = next(it)
+        begin, soft, end = {"image": ("<|image>", "<|image|>", "<image|>"),
+                            "audio": ("<|audio>", "<|audio|>", "<audio|>"),
+                            "video": ("<|image>", "<|video|>", "<image|>")}[kind]
+        for a in arrays:
+            tokens.append(ids[begin])
+            blocks.append(-1)
+            positions += range(len(tokens), len(tokens) + len(a))
+            vectors.append(a)
+            tokens += [ids[soft]] * len(a)
+            blocks += [n_block if kind != "audio" else -1] * len(a)
+            n_block += 1
+            tokens.append(ids[end])
+            blocks.append(-1)
+    soft = (np.array(positions, dtype=np.int64),
+            np.concatenate(vectors) if vectors else np.zeros((0, model["d"])))
+    return tokens, soft, np.array(blocks, dtype=np.int64)
+
+
+class _Media(argparse.Action):
+    """Collects --image / --audio / --video-frame in command-line order into args.media."""
+
+    def __call__(self, parser, ns, value, option_string=None):
+        if ns.media is None:
+            ns.media = []
+        if option_string == "--image":
+            path, budget = value, 280
+            head, sep, tail = value.rpartition(":")
+            if sep and tail.isdigit():
+                path, budget = head, int(tail)
+            if budget not in ref_media.BUDGETS:
+                parser.error("--image %s: budget must be one of %s" % (value, ref_media.BUDGETS))
+            ns.media.append(("image", (path, budget)))
+        elif option_string == "--audio":
+            ns.media.append(("audio", value))
+        else:
+            path, sep, t = value.rpartition("@")
+            if not sep:
+                parser.error("--video-frame takes FILE@SECONDS, got %s" % value)
+            ns.media.append(("video", (path, float(t))))
+
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", help=".gguf file or safetensors folder")
-    p.add_argument("--tokens", required=True, help="comma-separated prompt token ids")
+    p.add_argument("--tokens", required=True, help="comma-separated prompt token ids; -1 marks a media item")
     p.add_argument("--n-gen", type=int, default=0)
     p.add_argument("--out", required=True, help="output .npz")
+    p.add_argument("--mmproj", help="GGUF projector file (GGUF models); a safetensors folder has its own")
+    p.add_argument("--image", action=_Media, metavar="FILE[:BUDGET]", dest="media", default=None,
+                   help="PNG or binary PPM; budget 70/140/280/560/1120 soft tokens, default 280")
+    p.add_argument("--audio", action=_Media, metavar="FILE.wav", dest="media", help="16 kHz 16-bit PCM WAV")
+    p.add_argument("--video-frame", action=_Media, metavar="FILE@SECONDS", dest="media",
+                   help="one video frame (budget 70); consecutive frames with increasing times form one video")
+    p.add_argument("--resize-uint8", action=argparse.BooleanOptionalAction, default=True,
+                   help="round and clamp to 0..255 after each resize pass, like torch/PIL (default on)")
+    p.add_argument("--dump-soft-tokens", metavar="OUT.npy", help="save all media soft tokens [N, d] in order")
     args = p.parse_args()
     prompt = [int(t) for t in args.tokens.split(",") if t.strip()]
-    model = load_model(args.model)
-    logits, gen, margins = generate(model, prompt, args.n_gen)
+    model = load_model(args.model, args.mmproj)
+    items = media_items(model, args.media or [], args.resize_uint8)
+    tokens, soft, blocks = place_media(model, prompt, items)
+    if args.dump_soft_tokens:
+        np.save(args.dump_soft_tokens, soft[1])
+    logits, gen, margins = generate(model, tokens, args.n_gen, soft, blocks)
     np.savez(args.out, prompt_tokens=np.array(prompt, dtype=np.int64), logits=logits,
-             gen_tokens=gen, margins=margins)
+             gen_tokens=gen, margins=margins, expanded_tokens=np.array(tokens, dtype=np.int64),
+             soft_positions=soft[0], vision_blocks=blocks)
 
 
 if __name__ == "__main__":

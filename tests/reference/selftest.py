@@ -6,6 +6,10 @@
    that storage type of the f32 file's weights (bounds below), and not suspiciously exact.
 3. Logits of the f32 GGUF and f32 safetensors (2 shards) agree to 1e-9, likewise bf16 and f16
    (the files hold the same rounded values; only float64 summation order differs, ~1e-13).
+4. Multimodal (selftest_mm.py): the spec §3.2 target-size table, resize properties, the test
+   media decode to the pixels/samples they were written from, and the GGUF mmproj (CHW patches,
+   [2][P][d] positions) and safetensors (HWC, [P][2][d]) of one seed give the same soft tokens
+   and logits with media (1e-9), while the wrong patch order or swapped position planes do not.
 Exits non-zero on the first failure.
 """
 import argparse
@@ -223,6 +227,8 @@ def run(tmp):
           % (m.min(), np.median(m), int((m < 0.05).sum())))
     check(np.median(m) > 0.05, "degenerate logits")
     check(len(set(res["m_f32.gguf"][1].tolist())) > 1, "greedy output is a single repeated token")
+    import selftest_mm
+    selftest_mm.run(tmp, make, check)
     print("selftest OK")
 
 

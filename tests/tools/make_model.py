@@ -4,6 +4,11 @@
   make_model.py OUT_DIR --format safetensors [--dtype bf16|f16|f32] [--shards 1|2] [common options]
   make_model.py OUT.gguf --full-12b --type q4_0|q4_k_m|q8_0|bf16 [--dry-run]
   common options: --seed N (default 1) --layers N --pattern SSSSSF (S sliding, F full) --vocab N
+  multimodal (spec §3, §4, §7.3; values from model_mm.py):
+    GGUF:        --mmproj OUT_MMPROJ.gguf [--mm-type f32|f16] [--mm-proj-type bf16|f16]
+    safetensors: --with-mm (embedder tensors in the same files, vision/audio config sections,
+                 processor_config.json)
+    both:        --mm-posemb P (position table size per axis, default 128; 1120 in the 12B)
 
 Small models use the real tensor names and metadata keys with small dimensions (spec §1, §7).
 The float weights depend only on (seed, tensor name), so one seed gives the same model in every
@@ -26,6 +31,7 @@ import numpy as np
 
 sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import model_mm as mm  # noqa: E402
 import model_quant as mq  # noqa: E402
 import model_vocab as mv  # noqa: E402
 
@@ -245,7 +251,22 @@ def small_gguf(args, cfg):
         tensors.append((gname, shape, gtype, produce))
     meta = gguf_metadata(cfg, vocab, merges, "gemma4-test-%s-seed%d" % (args.type, args.seed),
                          FILE_TYPE[args.type])
-    return write_gguf(args.out, meta, tensors)
+    size = write_gguf(args.out, meta, tensors)
+    if args.mmproj:
+        small_mmproj(args, cfg)
+    return size
+
+
+def small_mmproj(args, cfg):
+    """The projector file beside the text model: embedder of width d = the text model's."""
+    tensors = []
+    for gname, shape, gtype, w in mm.gguf_tensors(args.seed, cfg["d"], args.mm_posemb, args.mm_type,
+                                                  args.mm_proj_type):
+        tensors.append((gname, shape, gtype, lambda w=w, gtype=gtype: iter([mq.encode(gtype, w)])))
+    meta = mm.mmproj_metadata(cfg["d"], "gemma4-test-mmproj-seed%d" % args.seed, FILE_TYPE[args.mm_type])
+    size = write_gguf(args.mmproj, meta, tensors)
+    print("wrote %s: %d bytes" % (args.mmproj, size))
+    return size
 
 
 def full_gguf(args):
@@ -384,6 +405,9 @@ def small_safetensors(args, cfg):
     os.makedirs(args.out, exist_ok=True)
     items = [(hname, shape, st_bytes(make_weight(cfg, args.seed, gname, shape, kind), args.dtype))
              for gname, hname, shape, kind, _ in tensor_list(cfg) if hname is not None]
+    if args.with_mm:
+        items += [(name, shape, st_bytes(mm.make_weight(args.seed, name, shape, kind), args.dtype))
+                  for name, shape, kind in mm.hf_tensors(cfg["d"], args.mm_posemb)]
     total = 0
     if args.shards == 1:
         total += write_safetensors(os.path.join(args.out, "model.safetensors"), items, args.dtype)
@@ -414,6 +438,10 @@ def small_safetensors(args, cfg):
             "eos_token_id": [ids["<eos>"], ids["<turn|>"], ids["<|tool_response>"]],
             "suppress_tokens": [ids["<image|>"], ids["<audio|>"]]},
     }
+    if args.with_mm:
+        vision, audio, processor = mm.hf_configs(cfg["d"], args.mm_posemb)
+        files["config.json"].update(vision_config=vision, audio_config=audio)
+        files["processor_config.json"] = processor
     for fname, obj in files.items():
         with open(os.path.join(args.out, fname), "w", encoding="utf-8") as f:
             json.dump(obj, f, indent=1, ensure_ascii=False)
@@ -433,7 +461,18 @@ def main():
     p.add_argument("--vocab", type=int, default=1024)
     p.add_argument("--full-12b", action="store_true", help="12B-shaped GGUF with random weights")
     p.add_argument("--dry-run", action="store_true", help="with --full-12b: only print the size")
+    p.add_argument("--mmproj", default=None, help="GGUF: also write this projector (mmproj) file")
+    p.add_argument("--mm-type", default="f32", choices=["f32", "f16"], help="mmproj v.patch_embd.weight type")
+    p.add_argument("--mm-proj-type", default="bf16", choices=["bf16", "f16"],
+                   help="mmproj mm.input_projection / mm.a.input_projection type")
+    p.add_argument("--with-mm", action="store_true", help="safetensors: include the multimodal embedders")
+    # 128 rather than a smaller table: a 1000x60 strip at the default budget 280 is 68 patches wide.
+    p.add_argument("--mm-posemb", type=int, default=128, help="position table size P per axis")
     args = p.parse_args()
+    if args.full_12b and (args.mmproj or args.with_mm):
+        sys.exit("--mmproj / --with-mm are for the small models only")
+    if args.mmproj and args.format != "gguf":
+        sys.exit("--mmproj goes with a GGUF text model; use --with-mm for a safetensors folder")
     t0 = time.time()
     if args.full_12b:
         size = full_gguf(args)

@@ -222,6 +222,8 @@ TEST_CASE("hostile audio: statuses and messages, no crash") {
   CHECK(msg.find("no samples") != std::string::npos);
   CHECK(status_of(Bytes{}, &msg) == Status::bad_format);
   CHECK(msg.find("no samples") != std::string::npos);
+  std::vector<float> two = {0.5f, 0.5f};  // 2 frames at 48 kHz resample to no 16 kHz sample
+  CHECK(status_of_call([&] { audio_from_pcm_f32(two.data(), 2, 1, 48000); }) == Status::bad_format);
 
   Bytes pcm(400, 0);
   CHECK(status_of(make_wav(0xFFFF, 16000, 16, pcm)) == Status::bad_format);  // libsndfile refuses > 1024

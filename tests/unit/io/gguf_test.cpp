@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -345,6 +346,23 @@ TEST_CASE("gguf: hostile headers") {
     W w;  // empty key
     w.header(3, 0, 1).str("").put<uint32_t>(4).put<uint32_t>(1);
     CHECK(status_of(w.b) == Status::bad_format);
+  }
+  {
+    W w;  // arrays past the total element cap (2^22), even though the bytes are present
+    w.header(3, 0, 1).str("k").put<uint32_t>(9).put<uint32_t>(0).put<uint64_t>(5u << 20);
+    w.b.resize(w.b.size() + (5u << 20), 1);
+    CHECK(status_of(w.b, &msg) == Status::bad_format);
+    CHECK(msg.find("elements in total") != std::string::npos);
+  }
+  {
+    W w;  // non-finite floats are stored, but are not integers
+    w.header(3, 0, 2).str("nan").put<uint32_t>(6).put<float>(NAN).str("big").put<uint32_t>(12).put<double>(1e300);
+    auto g = GgufFile::parse(w.b.data(), w.b.size(), "t");
+    double d = 0;
+    int64_t i = 0;
+    CHECK((g->get_float("nan", d) && std::isnan(d)));
+    CHECK_THROWS_AS(g->get_int("nan", i), Error);
+    CHECK_THROWS_AS(g->get_int("big", i), Error);
   }
   for (uint32_t a : {0u, 3u, 48u}) {
     W w;  // alignment not a power of two

@@ -28,9 +28,22 @@ namespace {
 
 constexpr int kRows = 4;
 constexpr int kMaxStackCols = 16384;  // 24 KB of packed Q8 steps, or 64 KB of bf16 hi + lo
-constexpr int kPrefetch = 1024;  // bytes ahead in each row's stream
-
-inline void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p) + kPrefetch, _MM_HINT_T0); }
+// The R rows of a group are one contiguous stretch of memory, but the kernels walk it as R
+// interleaved streams that jump every row (2-4 KB): the hardware prefetcher loses them at each
+// jump (measured: 4 interleaved rows stream at 2/3 the speed of one row at a time). So while a
+// group is computed, the next group's stretch is prefetched linearly, spread evenly over the
+// group's steps: DRAM sees one sequential stream again.
+struct GroupPrefetch {
+  const char* next;
+  int64_t total, steps;
+  GroupPrefetch(const MatView& W, int64_t r, int R, int64_t n_steps)
+      : next(reinterpret_cast<const char*>(W.row(r)) + R * static_cast<int64_t>(W.row_bytes)),
+        total(R * static_cast<int64_t>(W.row_bytes)), steps(n_steps) {}
+  void at(int64_t s) const {
+    int64_t lo = s * total / steps, hi = (s + 1) * total / steps;
+    for (int64_t a = lo & ~int64_t{63}; a < hi; a += 64) _mm_prefetch(next + a, _MM_HINT_T0);
+  }
+};
 
 // ---- Q4_0 / Q8_0 -------------------------------------------------------------------------
 
@@ -41,17 +54,35 @@ void rows_q8(const MatView& W, const XStep* xs, float* y, int64_t r) {
   const uint8_t* row[R];
   for (int i = 0; i < R; ++i) row[i] = W.row(r + i);
   float total[R] = {};
-  const int64_t step_bytes = kStepBlocks * static_cast<int64_t>(Q4 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0));
+  const GroupPrefetch pf(W, r, R, steps);
   for (int64_t c0 = 0; c0 < steps; c0 += kChunkSteps) {
     __m512 acc[R];
     for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps();
     int64_t c1 = c0 + kChunkSteps < steps ? c0 + kChunkSteps : steps;
     for (int64_t s = c0; s < c1; ++s) {
-      for (int i = 0; i < R; ++i) {
-        prefetch(row[i] + s * step_bytes);
-        WStep w = Q4 ? unpack_q4_0(reinterpret_cast<const BlockQ4_0*>(row[i]), nb, s, T)
-                     : unpack_q8_0(reinterpret_cast<const BlockQ8_0*>(row[i]), nb, s, T);
-        acc[i] = step_fma(w, xs[s], acc[i]);
+      pf.at(s);
+      if constexpr (Q4) {
+        // Decode-only shortcut for Q4_0: the nibbles q stay unsigned and meet the signed x,
+        // with -8 sum x per lane as the start value (computed once for the R rows). The lane
+        // integers are exactly those of unpack_q4_0 + step_fma, the float steps identical.
+        const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80)), eight = _mm512_set1_epi8(8);
+        const __m512i m4 = _mm512_set1_epi8(15);
+        __m512i xl = _mm512_xor_si512(_mm512_load_si512(xs[s].lo), flip);
+        __m512i xh = _mm512_xor_si512(_mm512_load_si512(xs[s].hi), flip);
+        __m512i x8 = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, xl), eight, xh);
+        x8 = _mm512_sub_epi32(_mm512_setzero_si512(), x8);
+        __m512 dx = _mm512_load_ps(xs[s].d);
+        for (int i = 0; i < R; ++i) {
+          __m512i l0, q;
+          __m512 d;
+          load_q4_0(reinterpret_cast<const BlockQ4_0*>(row[i]), nb, s, T, &l0, &q, &d);
+          __m512i v = _mm512_dpbusd_epi32(x8, _mm512_and_si512(q, m4), xl);
+          v = _mm512_dpbusd_epi32(v, _mm512_and_si512(_mm512_srli_epi16(q, 4), m4), xh);
+          acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v), _mm512_mul_ps(d, dx), acc[i]);
+        }
+      } else {
+        for (int i = 0; i < R; ++i)
+          acc[i] = step_fma(unpack_q8_0(reinterpret_cast<const BlockQ8_0*>(row[i]), nb, s, T), xs[s], acc[i]);
       }
     }
     for (int i = 0; i < R; ++i) total[i] += _mm512_reduce_add_ps(acc[i]);
@@ -87,7 +118,9 @@ void rows_q4_k(const MatView& W, const BlockQ8_K* x, float* y, int64_t r) {
   __m512 acc[R];
   __m256 accm[R];
   for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps(), accm[i] = _mm256_setzero_ps();
+  const GroupPrefetch pf(W, r, R, nb);
   for (int64_t b = 0; b < nb; ++b) {
+    pf.at(b);
     const BlockQ8_K& xb = x[b];
     __m512i x0 = _mm512_loadu_si512(xb.qs), x1 = _mm512_loadu_si512(xb.qs + 64);
     __m512i x2 = _mm512_loadu_si512(xb.qs + 128), x3 = _mm512_loadu_si512(xb.qs + 192);
@@ -98,7 +131,6 @@ void rows_q4_k(const MatView& W, const BlockQ8_K* x, float* y, int64_t r) {
     __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.bsums));
     for (int i = 0; i < R; ++i) {
       const BlockQ4_K& w = reinterpret_cast<const BlockQ4_K*>(W.row(r + i))[b];
-      prefetch(&w);
       uint64_t sc8, m8;
       q4k_scales(w.scales, &sc8, &m8);
       __m512i sc = _mm512_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(sc8)));
@@ -134,9 +166,6 @@ template <int R>
 void rows_q6_k(const MatView& W, const BlockQ8_K* x, float* y, int64_t r) {
   const int64_t nb = W.cols / kQKK;
   const __m512i m4 = _mm512_set1_epi8(15), m30 = _mm512_set1_epi8(0x30), zero = _mm512_setzero_si512();
-  // Words 0..15 (bytes 0..31) of a half take qh bits 0-1 / 4-5, words 16..31 bits 2-3 / 6-7.
-  const __m512i cnt_a = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
-  const __m512i cnt_b = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1);
   // Lane l of the four 64-element products belongs to 16-element group 4k + l/4.
   __m512i pick[4];
   for (int k = 0; k < 4; ++k) {
@@ -146,22 +175,26 @@ void rows_q6_k(const MatView& W, const BlockQ8_K* x, float* y, int64_t r) {
   }
   __m512 acc[R];
   for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps();
+  const GroupPrefetch pf(W, r, R, nb);
   for (int64_t b = 0; b < nb; ++b) {
+    pf.at(b);
     const BlockQ8_K& xb = x[b];
     __m512i xv[4];
     for (int k = 0; k < 4; ++k) xv[k] = _mm512_loadu_si512(xb.qs + 64 * k);
     __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.bsums));
     for (int i = 0; i < R; ++i) {
       const BlockQ6_K& w = reinterpret_cast<const BlockQ6_K*>(W.row(r + i))[b];
-      prefetch(&w);
       __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.scales));
       __m512i sc = _mm512_cvtepi8_epi32(sc8);
       __m512i s = zero;
       for (int h = 0; h < 2; ++h) {
         __m512i l = _mm512_loadu_si512(w.ql + 64 * h);
-        __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh + 32 * h)));
-        __m512i ha = _mm512_and_si512(_mm512_slli_epi16(_mm512_srlv_epi16(qh, cnt_a), 4), m30);
-        __m512i hb = _mm512_and_si512(_mm512_slli_epi16(_mm512_srlv_epi16(qh, cnt_b), 4), m30);
+        // Bytes 0..31 of a half take qh bits 0-1 (qa) / 4-5 (qb), bytes 32..63 bits 2-3 / 6-7,
+        // moved to bits 4-5: qh << 4, qh << 2 (into both halves), qh, qh >> 2, masked by 0x30.
+        __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qh + 32 * h));
+        __m512i ha = _mm512_and_si512(
+            _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_slli_epi16(q, 4)), _mm256_slli_epi16(q, 2), 1), m30);
+        __m512i hb = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 2), 1), m30);
         __m512i qa = _mm512_ternarylogic_epi32(l, m4, ha, 0xEA);  // (l & m4) | ha
         __m512i qb = _mm512_ternarylogic_epi32(_mm512_srli_epi16(l, 4), m4, hb, 0xEA);
         __m512i da = _mm512_dpbusd_epi32(zero, qa, xv[2 * h]);
@@ -171,7 +204,7 @@ void rows_q6_k(const MatView& W, const BlockQ8_K* x, float* y, int64_t r) {
       }
       __m256i off = _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), bs);
       s = _mm512_sub_epi32(s, _mm512_zextsi256_si512(_mm256_slli_epi32(off, 5)));
-      acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(f16_to_f32(w.d) * xb.d), acc[i]);
+      acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_set1_ps(_cvtsh_ss(w.d) * xb.d), acc[i]);
     }
   }
   for (int i = 0; i < R; ++i) y[r + i] = _mm512_reduce_add_ps(acc[i]);
@@ -201,13 +234,14 @@ void rows_bf16(const MatView& W, const uint16_t* xh, const uint16_t* xl, float* 
   const int64_t n = W.cols;
   __m512 acc[R];
   for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps();
+  const GroupPrefetch pf(W, r, R, (n + 31) / 32);
   for (int64_t k = 0; k < n; k += 32) {
+    pf.at(k / 32);
     __mmask32 m = n - k >= 32 ? 0xffffffffu : static_cast<__mmask32>((1u << (n - k)) - 1);
     __m512i hv = _mm512_loadu_si512(xh + k), lv = _mm512_loadu_si512(xl + k);
     __m512bh h = reinterpret_cast<__m512bh&>(hv), l = reinterpret_cast<__m512bh&>(lv);
     for (int i = 0; i < R; ++i) {
       const uint16_t* w = reinterpret_cast<const uint16_t*>(W.row(r + i)) + k;
-      prefetch(w);
       __m512i wv = _mm512_maskz_loadu_epi16(m, w);
       __m512bh wb = reinterpret_cast<__m512bh&>(wv);
       acc[i] = _mm512_dpbf16_ps(_mm512_dpbf16_ps(acc[i], wb, h), wb, l);

@@ -46,7 +46,7 @@ inline void pack_x_q8(const BlockQ8_0* x, int64_t nb, XStep* out, int64_t stride
     XStep& o = out[s * stride];
     for (int b = 0; b < kStepBlocks; ++b) {
       int64_t i = s * kStepBlocks + b;
-      float d = i < nb ? f16_to_f32(x[i].d) : 0.0f;
+      float d = i < nb ? _cvtsh_ss(x[i].d) : 0.0f;
       for (int j = 0; j < 16; ++j) {
         o.lo[16 * b + j] = static_cast<uint8_t>((i < nb ? x[i].qs[j] : 0) + 128);
         o.hi[16 * b + j] = static_cast<uint8_t>((i < nb ? x[i].qs[16 + j] : 0) + 128);
@@ -107,8 +107,9 @@ inline __m512i neg_sum128(__m512i lo, __m512i hi) {
   return _mm512_sub_epi32(_mm512_setzero_si512(), s);
 }
 
-// Step s of a Q4_0 row of nb blocks.
-inline WStep unpack_q4_0(const BlockQ4_0* row, int64_t nb, int64_t s, const Tables& T) {
+// Step s of a Q4_0 row of nb blocks: the 64 qs bytes in step order and the lane scales.
+inline void load_q4_0(const BlockQ4_0* row, int64_t nb, int64_t s, const Tables& T, __m512i* l0_out,
+                      __m512i* q, __m512* d) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(row + s * kStepBlocks);
   int64_t valid = (nb - s * kStepBlocks) * static_cast<int64_t>(sizeof(BlockQ4_0));
   __m512i l0, l1;
@@ -119,14 +120,20 @@ inline WStep unpack_q4_0(const BlockQ4_0* row, int64_t nb, int64_t s, const Tabl
     l0 = _mm512_maskz_loadu_epi8(byte_mask(valid), p);
     l1 = _mm512_maskz_loadu_epi8(byte_mask(valid - 8), p + 8);
   }
-  __m512i q = _mm512_permutex2var_epi16(l0, _mm512_load_si512(T.q4), l1);
-  const __m512i m4 = _mm512_set1_epi8(15), eight = _mm512_set1_epi8(8);
+  *l0_out = l0;
+  *q = _mm512_permutex2var_epi16(l0, _mm512_load_si512(T.q4), l1);
+  __m512i dw = _mm512_permutexvar_epi16(_mm512_load_si512(T.q4d), l0);
+  *d = _mm512_cvtph_ps(_mm512_castsi512_si256(dw));
+}
+
+inline WStep unpack_q4_0(const BlockQ4_0* row, int64_t nb, int64_t s, const Tables& T) {
+  __m512i l0, q;
   WStep w;
+  load_q4_0(row, nb, s, T, &l0, &q, &w.d);
+  const __m512i m4 = _mm512_set1_epi8(15), eight = _mm512_set1_epi8(8);
   w.lo = _mm512_sub_epi8(_mm512_and_si512(q, m4), eight);
   w.hi = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(q, 4), m4), eight);
   w.neg = neg_sum128(w.lo, w.hi);
-  __m512i d = _mm512_permutexvar_epi16(_mm512_load_si512(T.q4d), l0);
-  w.d = _mm512_cvtph_ps(_mm512_castsi512_si256(d));
   return w;
 }
 
