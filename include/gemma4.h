@@ -369,12 +369,16 @@ typedef struct gemma4_session_params {
   uint64_t seed;          /**< sampler seed; 0 [default] = 0x5eed (fixed: runs are repeatable) */
   int32_t parse_special;  /**< 1 [default]: special-token text in input text parts becomes the
                                special token (as chat templates do); 0: plain text */
-  int32_t reserved0;      /**< must be 0 */
+  int32_t kv_type;        /**< KV cache element type: GEMMA4_KV_F16 [default, 0], GEMMA4_KV_BF16
+                               or GEMMA4_KV_F32 (twice the memory, exact) */
   gemma4_progress_fn progress_fn; /**< NULL [default]; else called during prompt processing with
                                        the fraction done (per chunk of n_batch tokens); a non-zero
                                        return cancels like gemma4_session_cancel() */
   void* progress_user_data;
 } gemma4_session_params;
+
+/** KV cache element types (values fixed). */
+enum { GEMMA4_KV_F16 = 0, GEMMA4_KV_BF16 = 1, GEMMA4_KV_F32 = 2 };
 
 GEMMA4_API gemma4_status gemma4_session_params_init(gemma4_session_params* params, size_t struct_size);
 #define gemma4_session_params_default(p) gemma4_session_params_init((p), sizeof *(p))
@@ -523,6 +527,8 @@ GEMMA4_API gemma4_status gemma4_session_logits(const gemma4_session* session, fl
 GEMMA4_API int32_t gemma4_session_n_tokens(const gemma4_session* session);
 /** The session's context length, or -1 for NULL. */
 GEMMA4_API int32_t gemma4_session_n_ctx(const gemma4_session* session);
+/** Bytes of the session's KV cache (allocated at creation), or -1 for NULL. */
+GEMMA4_API int64_t gemma4_session_kv_bytes(const gemma4_session* session);
 /**
  * Copies the session's token history (everything in its context) into out[capacity]; media soft
  * tokens appear as their placeholders (<|image|>, <|audio|>, <|video|>).

@@ -17,7 +17,7 @@ add_test(NAME e2e_make_models COMMAND ${CMAKE_COMMAND} -E env bash -c "\
   ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py tiny-st-f32 --format safetensors --dtype f32; \
   ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py tiny-st-bf16 --format safetensors --dtype bf16 --shards 2; \
   ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py tiny-st-f16 --format safetensors --dtype f16; \
-  ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py tiny3-q8_0.gguf --type q8_0 --layers 3 --pattern SSF --seed 7")
+  ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py tiny3-q8_0.gguf --type q8_0 --layers 3 --pattern SSF --seed 7;   ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py mm-f32.gguf --type f32 --mmproj mm-f32.mmproj.gguf;   ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py mm-q4_0.gguf --type q4_0 --mmproj mm-q4_0.mmproj.gguf --mm-type f16 --mm-proj-type f16 --seed 3;   ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_model.py mm-st-bf16 --format safetensors --dtype bf16 --with-mm --shards 2;   ${GEMMA4_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_media.py media")
 set_tests_properties(e2e_make_models PROPERTIES FIXTURES_SETUP gemma4_models)
 
 # Tolerances on the soft-capped logits (max absolute difference over all steps):
@@ -49,3 +49,31 @@ gemma4_e2e(safetensors_f16 tiny-st-f16 1e-3)
 gemma4_e2e(gguf_f32_batch5_t1 tiny-f32.gguf 1e-3 --batch 5 --threads 1 --n-gen 12)
 gemma4_e2e(gguf_q4_0_batch3 tiny-q4_0.gguf 0.35 --batch 3 --n-gen 12)
 gemma4_e2e(gguf_3layer_q8_0 tiny3-q8_0.gguf 0.35 --batch 7)
+# KV cache types: entries rounded to F16 (11-bit mantissa, relative error <= 2^-11) or BF16
+# (8-bit, <= 2^-8) before attention. On the float model that moves logits by ~3e-3 (F16) and
+# ~3e-2 (BF16), measured; tolerances 0.02 and 0.15 bound those with margin while a wrong
+# conversion (e.g. reading F16 bits as BF16) gives errors of order 1.
+gemma4_e2e(gguf_f32_kv_f16 tiny-f32.gguf 0.02 --n-gen 12)
+set_tests_properties(e2e_gguf_f32_kv_f16 PROPERTIES ENVIRONMENT GEMMA4_E2E_KV=f16)
+gemma4_e2e(gguf_f32_kv_bf16 tiny-f32.gguf 0.15 --n-gen 12)
+set_tests_properties(e2e_gguf_f32_kv_bf16 PROPERTIES ENVIRONMENT GEMMA4_E2E_KV=bf16)
+
+# Images and audio (spec §3-4): soft tokens from the GGUF projector (CHW patches) and from the
+# safetensors checkpoint (HWC), placed at the -1 markers, with bidirectional attention inside
+# each image on sliding layers. A 768x768 image at the default budget needs no resize, so the
+# engine and the reference see identical pixels and the float tolerance applies (measured
+# ~1e-5). Resized images differ by +-1 grey level in some pixels between torch's fixed-point
+# bicubic (ours) and the reference's float64 one; that moves logits by ~0.01-0.02 (measured), so
+# those runs use 0.1 - the resize itself is tested to +-1 level in tests/unit/io.
+set(MEDIA ${GEMMA4_MODELS_DIR}/media)
+gemma4_e2e(mm_gguf_image_audio mm-f32.gguf 1e-3 --mmproj ${GEMMA4_MODELS_DIR}/mm-f32.mmproj.gguf
+  --image ${MEDIA}/rgb_768x768.png --audio ${MEDIA}/chirp_0p5s_stereo.wav --tokens 2,300,301,-1,302,-1,303 --tag mm)
+gemma4_e2e(mm_safetensors_image_audio mm-st-bf16 1e-3
+  --image ${MEDIA}/rgb_768x768.png --audio ${MEDIA}/noise_0p5s_mono.wav --tokens 2,300,-1,301,-1,304 --tag mm)
+gemma4_e2e(mm_gguf_q4_0_long_audio mm-q4_0.gguf 0.35 --mmproj ${GEMMA4_MODELS_DIR}/mm-q4_0.mmproj.gguf
+  --image ${MEDIA}/rgb_768x768.png --audio ${MEDIA}/chirp_3s_mono.wav --tokens 2,300,-1,301,-1,304 --tag mm)
+# Resized images (upscaled, downscaled at budgets 70/140, extreme aspect), with a small batch
+# so that chunk boundaries move to keep each image in one forward pass.
+gemma4_e2e(mm_gguf_resized_images mm-f32.gguf 0.1 --mmproj ${GEMMA4_MODELS_DIR}/mm-f32.mmproj.gguf
+  --image ${MEDIA}/gray_97x61.png --image ${MEDIA}/rgb_768x768.png:70 --image ${MEDIA}/strip_1000x60.png:140
+  --tokens 2,300,301,302,-1,303,-1,-1,304 --batch 300 --tag resized)

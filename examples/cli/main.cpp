@@ -11,11 +11,15 @@
 
 #include "console.h"
 #include "options.h"
+#include "video.h"
 
 namespace cli {
 namespace {
 
 constexpr int kExitOk = 0, kExitUsage = 1, kExitRuntime = 2, kExitInterrupted = 130;
+// In --raw prompts, where the media go (the marker llama.cpp's mtmd tools use, so one prompt
+// file drives both engines in comparisons).
+constexpr char kMediaMarker[] = "<__media__>";
 
 // Prints the failed call, the status name and the library's message for this thread.
 bool ok(gemma4_status st, const char* what) {
@@ -72,7 +76,12 @@ class Cli {
   bool load();
   bool create_session();
   int tokenize_only();
+  int tokenize_with_media();
   bool bos_per_metadata(bool* add_bos);
+  gemma4_status add_media(gemma4_input* in, const Media& m, std::string* err);
+  gemma4_status build_input(gemma4_input* in, const std::string& text, bool with_media, std::string* what,
+                            std::string* err);
+  gemma4_status check_fits(const gemma4_input* in, std::string* what, std::string* err);
   gemma4_status feed(const std::string& text);
   bool write_logits();
   gemma4_status generate(gemma4_generate_result* res);
@@ -85,6 +94,7 @@ class Cli {
   Interrupts interrupts_;
   Progress prefill_;
   bool system_pending_ = false;
+  bool media_pending_ = false;  // the media go into the first user turn (or raw append) only
 };
 
 bool Cli::load() {
@@ -99,6 +109,15 @@ bool Cli::load() {
   }
   cp.progress_fn = on_progress;
   cp.progress_user_data = &bar;
+  if (!o_.mmproj.empty()) cp.mmproj_path = o_.mmproj.c_str();
+  // Media come from the command line only, so the embedders needed are known now: the others
+  // are not mapped or bound (a text-only run maps none). A kind the files lack is reported
+  // when the turn is added (UNSUPPORTED).
+  cp.modalities = GEMMA4_MODALITY_TEXT;
+  for (const Media& m : o_.media) {
+    if (m.kind != Media::Kind::audio) cp.modalities |= GEMMA4_MODALITY_IMAGE;
+    if (m.kind != Media::Kind::image) cp.modalities |= GEMMA4_MODALITY_AUDIO;  // a video's soundtrack
+  }
   gemma4_status st = gemma4_context_create(o_.model.c_str(), &cp, &ctx_);
   bar.clear();
   return ok(st, "gemma4_context_create");
@@ -141,36 +160,149 @@ int Cli::tokenize_only() {
   return kExitOk;
 }
 
+// Number of <__media__> markers in text.
+size_t count_markers(const std::string& text) {
+  size_t n = 0;
+  for (size_t at = text.find(kMediaMarker); at != std::string::npos; at = text.find(kMediaMarker, at + 1)) ++n;
+  return n;
+}
+
+// Adds one command-line media item to `in`. The library decodes (and shrinks) it right away,
+// so a bad file fails here, naming the file.
+gemma4_status Cli::add_media(gemma4_input* in, const Media& m, std::string* err) {
+  gemma4_status st = GEMMA4_OK;
+  const char* flag = "--image";
+  if (m.kind == Media::Kind::image) {
+    st = gemma4_input_add_image_file(in, m.path.c_str(), o_.image_tokens);
+  } else if (m.kind == Media::Kind::audio) {
+    flag = "--audio";
+    st = gemma4_input_add_audio_file(in, m.path.c_str());
+  } else {
+    gemma4_model_info info;
+    info.struct_size = sizeof info;
+    st = gemma4_context_info(ctx_, &info);
+    if (st != GEMMA4_OK) return *err = gemma4_last_error(), st;
+    // --video-tokens, else --image-tokens, else 70: frames cost less than images by default so
+    // that minutes of video fit a context (5 min at 1 fps: 300 x ~76 tokens).
+    const int32_t budget = o_.video_tokens ? o_.video_tokens : o_.image_tokens ? o_.image_tokens : 70;
+    VideoSummary vs;
+    // A model without the audio embedder still sees the frames; the soundtrack is left out.
+    st = add_video(in, m.path, o_.video_fps, budget, info.has_audio != 0, Interrupts::interrupted, &vs, err);
+    if (st == GEMMA4_OK && o_.verbose > 0)
+      std::fprintf(stderr, "[video] %s: %d frames of %dx%d up to %.1f s, %.1f s of audio\n", m.path.c_str(),
+                   vs.n_frames, vs.width, vs.height, vs.duration_s, vs.audio_s);
+    return st;
+  }
+  if (st != GEMMA4_OK) *err = std::string(flag) + " '" + m.path + "': " + gemma4_last_error();
+  return st;
+}
+
+// Fills `in` with one user turn's (or raw append's) parts. Chat: the media in command-line
+// order, then the text. Raw: the text with each <__media__> marker replaced, in order, by
+// the next media item (run() has checked that the counts agree).
+gemma4_status Cli::build_input(gemma4_input* in, const std::string& text, bool with_media, std::string* what,
+                               std::string* err) {
+  auto add_text = [&](const std::string& t) {
+    if (t.empty()) return GEMMA4_OK;
+    gemma4_status st = gemma4_input_add_text(in, t.data(), t.size());
+    if (st != GEMMA4_OK) *what = "gemma4_input_add_text", *err = gemma4_last_error();
+    return st;
+  };
+  gemma4_status st = GEMMA4_OK;
+  if (!with_media) return add_text(text);
+  *what = "media";
+  if (!o_.raw) {
+    for (const Media& m : o_.media)
+      if ((st = add_media(in, m, err)) != GEMMA4_OK) return st;
+    return add_text(text);
+  }
+  size_t from = 0;
+  for (const Media& m : o_.media) {
+    const size_t at = text.find(kMediaMarker, from);
+    if (at == std::string::npos) {  // a chat line of --raw -i: checked only now
+      *err = "the input has fewer " + std::string(kMediaMarker) + " markers than media given";
+      return GEMMA4_ERR_INVALID_ARGUMENT;
+    }
+    if ((st = add_text(text.substr(from, at - from))) != GEMMA4_OK) return st;
+    if ((st = add_media(in, m, err)) != GEMMA4_OK) return st;
+    from = at + std::strlen(kMediaMarker);
+  }
+  if (text.find(kMediaMarker, from) != std::string::npos) {
+    *err = "the input has more " + std::string(kMediaMarker) + " markers than media given";
+    return GEMMA4_ERR_INVALID_ARGUMENT;
+  }
+  return add_text(text.substr(from));
+}
+
+// With media, says what the input costs before any of it runs, and refuses an input the
+// context cannot hold (the library would too, but only after running the embedders).
+gemma4_status Cli::check_fits(const gemma4_input* in, std::string* what, std::string* err) {
+  size_t n = 0;
+  gemma4_status st = gemma4_input_n_tokens(ctx_, in, &n);
+  if (st != GEMMA4_OK) return *what = "gemma4_input_n_tokens", *err = gemma4_last_error(), st;
+  const int32_t used = gemma4_session_n_tokens(session_), n_ctx = gemma4_session_n_ctx(session_);
+  std::fprintf(stderr, "gemma4-cli: input: %zu tokens (context %d, %d used)\n", n, n_ctx, used);
+  if (static_cast<double>(n) + used > n_ctx) {
+    *what = "input";
+    *err = "the input takes " + std::to_string(n) + " tokens, more than the " + std::to_string(n_ctx - used) +
+           " left in the context (raise -c, or lower --video-fps, --video-tokens or --image-tokens)";
+    return GEMMA4_ERR_CONTEXT_FULL;
+  }
+  return GEMMA4_OK;
+}
+
 // Prefills one piece of input: a user turn (after the pending system turn) or, with --raw,
-// the text as is. Ctrl-C cancels it through the watcher.
+// the input as is. Ctrl-C cancels it through the watcher.
 gemma4_status Cli::feed(const std::string& text) {
   gemma4_input* in = nullptr;
   gemma4_status st = gemma4_input_create(&in);
-  if (st != GEMMA4_OK) return st;
+  if (st != GEMMA4_OK) return ok(st, "gemma4_input_create"), st;
   BusyScope busy(&interrupts_, session_);
-  prefill_.reset();
-  if (o_.raw) {
-    st = gemma4_input_add_text(in, text.data(), text.size());
-    if (st == GEMMA4_OK) st = gemma4_session_append(session_, in);
-  } else {
-    if (system_pending_) {
-      st = gemma4_input_add_text(in, o_.system.data(), o_.system.size());
-      if (st == GEMMA4_OK) st = gemma4_session_add_turn(session_, GEMMA4_ROLE_SYSTEM, in);
-      if (st == GEMMA4_OK) system_pending_ = false;
-      if (st == GEMMA4_OK) st = gemma4_input_clear(in);
-    }
-    if (st == GEMMA4_OK) st = gemma4_input_add_text(in, text.data(), text.size());
-    if (st == GEMMA4_OK) st = gemma4_session_add_turn(session_, GEMMA4_ROLE_USER, in);
+  std::string what, err;
+  // Records the failing call and the library's message: later gemma4_* calls (input_free
+  // included) reset this thread's last error.
+  auto call = [&](gemma4_status s, const char* name) {
+    if (s != GEMMA4_OK) what = name, err = gemma4_last_error();
+    return s;
+  };
+  if (!o_.raw && system_pending_) {
+    st = call(gemma4_input_add_text(in, o_.system.data(), o_.system.size()), "gemma4_input_add_text");
+    if (st == GEMMA4_OK) st = call(gemma4_session_add_turn(session_, GEMMA4_ROLE_SYSTEM, in), "gemma4_session_add_turn");
+    if (st == GEMMA4_OK) system_pending_ = false;
+    if (st == GEMMA4_OK) st = call(gemma4_input_clear(in), "gemma4_input_clear");
   }
-  prefill_.clear();
-  // Free after reading the status: input_free is a gemma4_* call and would reset last_error.
-  std::string err = gemma4_last_error();
+  const bool with_media = media_pending_;
+  if (st == GEMMA4_OK) st = build_input(in, text, with_media, &what, &err);
+  if (st == GEMMA4_OK && with_media) st = check_fits(in, &what, &err);
+  if (st == GEMMA4_OK) {
+    prefill_.reset();
+    st = o_.raw ? call(gemma4_session_append(session_, in), "gemma4_session_append")
+                : call(gemma4_session_add_turn(session_, GEMMA4_ROLE_USER, in), "gemma4_session_add_turn");
+    prefill_.clear();
+  }
+  if (st == GEMMA4_OK) media_pending_ = false;
   gemma4_input_free(in);
-  if (st != GEMMA4_OK) {
-    std::fprintf(stderr, "gemma4-cli: %s: %s: %s\n", o_.raw ? "gemma4_session_append" : "gemma4_session_add_turn",
-                 gemma4_status_string(st), err.c_str());
-  }
+  if (st != GEMMA4_OK && st != GEMMA4_ERR_CANCELLED)
+    std::fprintf(stderr, "gemma4-cli: %s: %s: %s\n", what.c_str(), gemma4_status_string(st), err.c_str());
   return st;
+}
+
+// --tokenize with media: the ids exist only once the library has rendered the media parts, so
+// the input is appended to a session (running the model once) and its history printed; soft
+// tokens show as their placeholders (<|image|>, <|audio|>, <|video|>).
+int Cli::tokenize_with_media() {
+  o_.logits_out.clear();
+  if (!create_session()) return kExitRuntime;
+  gemma4_status st = feed(o_.prompt);
+  if (st == GEMMA4_ERR_CANCELLED || Interrupts::interrupted()) return kExitInterrupted;
+  if (st != GEMMA4_OK) return kExitRuntime;
+  std::vector<int32_t> ids(static_cast<size_t>(gemma4_session_n_tokens(session_)));
+  size_t n = 0;
+  if (!ok(gemma4_session_tokens(session_, ids.data(), ids.size(), &n), "gemma4_session_tokens"))
+    return kExitRuntime;
+  for (size_t i = 0; i < n; ++i) std::printf(i ? " %d" : "%d", ids[i]);
+  std::printf("\n");
+  return kExitOk;
 }
 
 // --logits-out: the logits of the last position processed so far, as raw float32 LE.
@@ -298,8 +430,23 @@ int Cli::run() {
     std::fprintf(stderr, "gemma4-cli: --logits-out needs a prompt (-p or -f)\n");
     return kExitUsage;
   }
+  // --raw (and --tokenize, which has raw semantics) places media at markers: check the counts
+  // before loading anything. In a chat, the media join the first user turn.
+  if (o_.tokenize) o_.raw = true;
+  media_pending_ = !o_.media.empty();
+  if (o_.raw && count_markers(o_.prompt) != o_.media.size() && (!interactive || o_.have_prompt)) {
+    std::fprintf(stderr, "gemma4-cli: the prompt has %zu %s marker(s) but %zu --image/--audio/--video given\n",
+                 count_markers(o_.prompt), kMediaMarker, o_.media.size());
+    return kExitUsage;
+  }
+  for (const Media& m : o_.media) {
+    if (m.kind == Media::Kind::video && !video_supported()) {
+      std::fprintf(stderr, "gemma4-cli: --video: this gemma4-cli was built without FFmpeg (GEMMA4_CLI_VIDEO=OFF)\n");
+      return kExitUsage;
+    }
+  }
   if (!load()) return Interrupts::interrupted() ? kExitInterrupted : kExitRuntime;
-  if (o_.tokenize) return tokenize_only();
+  if (o_.tokenize) return o_.media.empty() ? tokenize_only() : tokenize_with_media();
   if (!create_session()) return kExitRuntime;
   return interactive ? chat() : generate_once();
 }

@@ -42,6 +42,18 @@ const char kUsage[] =
     "      --seed N            sampler seed (default: fixed, runs repeat)\n"
     "      --stop TEXT         stop when TEXT appears (repeatable)\n"
     "      --no-mmap           read the weights into memory instead of mapping them\n"
+    "\n"
+    "Images, audio and video (need a model with embedders: a GGUF model + --mmproj, or a\n"
+    "Hugging Face folder that has them). Media go into the user turn in the order given,\n"
+    "before the prompt text; with --raw each --image/--audio/--video replaces, in order, one\n"
+    "<__media__> marker of the prompt (the counts must match).\n"
+    "      --mmproj FILE       GGUF projector (mmproj) with the image/audio embedders\n"
+    "      --image FILE        a JPEG or PNG image (repeatable)\n"
+    "      --audio FILE        a WAV/FLAC/OGG/... sound file (repeatable)\n"
+    "      --video FILE        a video file: frames at --video-fps, then its soundtrack\n"
+    "      --video-fps X       frames sampled per second of video (default 1)\n"
+    "      --image-tokens N    soft tokens per image: 70, 140, 280 [default], 560 or 1120\n"
+    "      --video-tokens N    soft tokens per video frame (default: --image-tokens if given, else 70)\n"
     "  -v, --verbose           log to stderr (-v -v: debug)\n"
     "      --version           print versions and exit\n"
     "  -h, --help              this help\n"
@@ -83,6 +95,15 @@ bool to_float(const std::string& flag, const char* s, float lo, float hi, float*
                        std::to_string(hi) + "], got '" + s + "'");
   *out = v;
   return true;
+}
+
+// Token budgets the vision embedder is trained for (spec §3.1).
+bool to_budget(const std::string& flag, const char* s, int32_t* out) {
+  int32_t n = 0;
+  if (!to_int(flag, s, 0, 1 << 20, &n)) return false;
+  for (int32_t b : {70, 140, 280, 560, 1120})
+    if (n == b) return *out = n, true;
+  return usage_error(flag + ": expected 70, 140, 280, 560 or 1120, got '" + s + "'");
 }
 
 bool read_file(const std::string& path, std::string* out) {
@@ -128,6 +149,14 @@ bool parse_one(int argc, char** argv, int* i, Options* o, ParseResult* r) {
   if (a == "-s" || a == "--system") return value(&v) && (o->system = v, true);
   if (a == "--logits-out") return value(&v) && (o->logits_out = v, true);
   if (a == "--stop") return value(&v) && (o->stops.push_back(v), true);
+  if (a == "--mmproj") return value(&v) && (o->mmproj = v, true);
+  if (a == "--image") return value(&v) && (o->media.push_back({Media::Kind::image, v}), true);
+  if (a == "--audio") return value(&v) && (o->media.push_back({Media::Kind::audio, v}), true);
+  if (a == "--video") return value(&v) && (o->media.push_back({Media::Kind::video, v}), true);
+  if (a == "--image-tokens") return value(&v) && to_budget(a, v, &o->image_tokens);
+  if (a == "--video-tokens") return value(&v) && to_budget(a, v, &o->video_tokens);
+  if (a == "--video-fps")
+    return value(&v) && to_float(a, v, 0.001f, 120, &f) && (o->video_fps = f, true);
   if (a == "-i" || a == "--interactive") return o->interactive = true;
   if (a == "--think") return o->think = true;
   if (a == "--no-mmap") return o->no_mmap = true;
@@ -171,6 +200,12 @@ ParseResult parse(int argc, char** argv, Options* opt) {
   }
   if (opt->raw && !opt->system.empty()) {
     usage_error("--system needs the chat template (drop --raw)");
+    return r;
+  }
+  int n_video = 0;
+  for (const Media& m : opt->media) n_video += m.kind == Media::Kind::video;
+  if (n_video > 1) {
+    usage_error("--video may be given once");
     return r;
   }
   r.run = true;

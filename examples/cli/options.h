@@ -9,6 +9,12 @@
 
 namespace cli {
 
+// One media item of the command line, in the order given.
+struct Media {
+  enum class Kind { image, audio, video } kind = Kind::image;
+  std::string path;
+};
+
 struct Options {
   std::string model;
   int32_t n_threads = 0;        // 0 = the library's choice (online CPUs)
@@ -28,6 +34,11 @@ struct Options {
   bool tokenize = false;
   std::string logits_out;
   std::vector<std::string> stops;
+  std::string mmproj;           // --mmproj: GGUF projector with the image/audio embedders
+  std::vector<Media> media;     // --image / --audio / --video, in command-line order
+  int32_t image_tokens = 0;     // 0 = the library's default (280)
+  int32_t video_tokens = 0;     // 0 = --image-tokens if given, else 70
+  double video_fps = 1.0;
   int verbose = 0;              // each -v raises the log level by one above WARN
 };
 

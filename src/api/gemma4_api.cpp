@@ -484,8 +484,10 @@ gemma4_status gemma4_session_create(gemma4_context* ctx, const gemma4_session_pa
     api::read_sized(params, p, kSessionParamsV1, "gemma4_session_params");
     require(p.thinking == 0 || p.thinking == 1, "thinking must be 0 or 1");
     require(p.parse_special == 0 || p.parse_special == 1, "parse_special must be 0 or 1");
-    require(p.reserved0 == 0, "reserved0 must be 0");
+    require(p.kv_type == GEMMA4_KV_F16 || p.kv_type == GEMMA4_KV_BF16 || p.kv_type == GEMMA4_KV_F32,
+            "kv_type must be GEMMA4_KV_F16, GEMMA4_KV_BF16 or GEMMA4_KV_F32");
     SessionOptions o;
+    o.kv_type = p.kv_type == GEMMA4_KV_F32 ? DType::F32 : p.kv_type == GEMMA4_KV_BF16 ? DType::BF16 : DType::F16;
     o.n_ctx = p.n_ctx;
     o.n_batch = p.n_batch;
     o.thinking = p.thinking != 0;

@@ -13,11 +13,12 @@ namespace g4::kernels {
 
 constexpr int kPanel = 16;
 
-// Y[t * ldy + j] = sum_k X[t * ldx + k] * Bp[k * kPanel + j] for t < T, j < nr (nr <= kPanel).
-// Summation over k is sequential per output, so the result does not depend on which thread
-// runs the panel.
+// Y[t * ldy + j] = sum_k X[t * ldx + k] * Bp[k * kPanel + j] for t < T, j < nr (nr <= kPanel);
+// with accumulate, the sum continues from the value already in Y. Summation over k is
+// sequential per output, so the result does not depend on which thread runs the panel, and a
+// K split into chunks (accumulate for all but the first) gives the same bits as one pass.
 using GemmPanelFn = void (*)(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K,
-                             float* Y, int64_t ldy, int nr);
+                             float* Y, int64_t ldy, int nr, bool accumulate);
 
 // The micro-kernel for an ISA (always non-null for an ISA whose kernel_table() is non-null).
 GemmPanelFn gemm_panel_for(Isa isa);
@@ -25,7 +26,7 @@ GemmPanelFn gemm_panel_for(Isa isa);
 namespace avx2 {
 const KernelTable* table();
 void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K, float* Y,
-                int64_t ldy, int nr);
+                int64_t ldy, int nr, bool accumulate);
 }  // namespace avx2
 // The int8 prefill GEMM of x86/avx512/gemm_q8.cpp (Q4_0 and Q8_0 weights): X is quantized
 // per token to Q8_0 and packed in steps of 4 blocks (kQ8StepBytes per token and step, tokens
@@ -41,7 +42,7 @@ const KernelTable* table();
 void matmul_q8(const KernelTable& k, const MatView& W, const float* X, int64_t T, float* Y,
                ThreadPool& pool, void* scratch);
 void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K, float* Y,
-                int64_t ldy, int nr);
+                int64_t ldy, int nr, bool accumulate);
 }  // namespace avx512
 
 }  // namespace g4::kernels

@@ -50,8 +50,8 @@ size_t activation_bytes(DType t, int64_t n);
 //   matmul: Y[T][W.rows] = X[T][W.cols] W^T               (prefill: T tokens at once)
 //     Where matmul_quantizes_activation(isa, W.type) (AVX-512 with Q4_0/Q8_0 weights), each
 //     row of X is quantized like matvec's x and every output equals matvec's bit for bit (an
-//     int8 VNNI GEMM). Otherwise a float GEMM: each task dequantizes 16 rows of W to float and
-//     multiplies all T rows of X with them (X used as float). matmul_scratch_bytes' n_threads
+//     int8 VNNI GEMM). Otherwise a float GEMM: in chunks of 512 columns, each task dequantizes 16 rows
+//     of W to float and multiplies all T rows of X with them (X used as float, sums in k order). matmul_scratch_bytes' n_threads
 //     must be at least pool.size() and max_T at least T. W.cols must be a multiple of the block
 //     size (else Error invalid_argument).
 bool matmul_quantizes_activation(Isa isa, DType t);

@@ -22,9 +22,12 @@ void check_view(const MatView& W, const char* who) {
                                        " (cols must be a multiple of " + std::to_string(be) + ")");
 }
 
-// Per-thread part of the matmul scratch: the packed panel [cols][kPanel] and one row buffer.
+// Columns per K chunk of the float GEMM: a multiple of every block size (256).
+constexpr int64_t kKChunk = 512;
+
+// Per-thread part of the matmul scratch: the packed panel [chunk][kPanel] and one row buffer.
 size_t panel_bytes(int64_t cols) {
-  size_t b = static_cast<size_t>(cols) * (kPanel + 1) * sizeof(float);
+  size_t b = static_cast<size_t>(std::min(cols, kKChunk)) * (kPanel + 1) * sizeof(float);
   return (b + kAlign - 1) / kAlign * kAlign;
 }
 
@@ -93,21 +96,27 @@ void matmul(const KernelTable& k, const MatView& W, const float* X, int64_t T, f
   const GemmPanelFn gemm = gemm_panel_for(k.isa);
   uint8_t* base = align_up(scratch);
   const size_t per_thread = panel_bytes(cols);
-  // Each panel is computed the same way whichever thread takes it, so Y does not depend on
-  // the number of threads.
-  pool.parallel_for(n_panels, [&](int64_t p, int thread) {
-    float* Bp = reinterpret_cast<float*>(base + static_cast<size_t>(thread) * per_thread);
-    float* row = Bp + cols * kPanel;
-    const int64_t r0 = p * kPanel;
-    const int nr = static_cast<int>(W.rows - r0 < kPanel ? W.rows - r0 : kPanel);
-    for (int j = 0; j < nr; ++j) {
-      k.dequantize_row(W.type, W.row(r0 + j), row, cols);
-      for (int64_t c = 0; c < cols; ++c) Bp[c * kPanel + j] = row[c];
-    }
-    for (int j = nr; j < kPanel; ++j)
-      for (int64_t c = 0; c < cols; ++c) Bp[c * kPanel + j] = 0.0f;
-    gemm(X, T, cols, Bp, cols, Y + r0, W.rows, nr);
-  });
+  // K in chunks of kKChunk columns, one pool job per chunk: the chunk of X (T x 2 KB) stays
+  // in L2 while the panels pass, instead of all of X streaming from memory once per panel.
+  // Each panel continues its sums from Y (accumulate), so the chunking does not change a bit,
+  // and each panel is computed the same way whichever thread takes it.
+  for (int64_t k0 = 0; k0 < cols; k0 += kKChunk) {
+    const int64_t kc = std::min<int64_t>(kKChunk, cols - k0);
+    const size_t off = dtype_row_bytes(W.type, k0);  // k0 is whole blocks (kKChunk is)
+    pool.parallel_for(n_panels, [&](int64_t p, int thread) {
+      float* Bp = reinterpret_cast<float*>(base + static_cast<size_t>(thread) * per_thread);
+      float* row = Bp + kc * kPanel;
+      const int64_t r0 = p * kPanel;
+      const int nr = static_cast<int>(W.rows - r0 < kPanel ? W.rows - r0 : kPanel);
+      for (int j = 0; j < nr; ++j) {
+        k.dequantize_row(W.type, W.row(r0 + j) + off, row, kc);
+        for (int64_t c = 0; c < kc; ++c) Bp[c * kPanel + j] = row[c];
+      }
+      for (int j = nr; j < kPanel; ++j)
+        for (int64_t c = 0; c < kc; ++c) Bp[c * kPanel + j] = 0.0f;
+      gemm(X + k0, T, cols, Bp, kc, Y + r0, W.rows, nr, k0 > 0);
+    });
+  }
 }
 
 }  // namespace g4::kernels

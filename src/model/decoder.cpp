@@ -24,7 +24,7 @@ Activations::Activations(const ModelConfig& c, const Weights& w, int nb, int n_c
   (void)n_ctx;
   int group_max = 1;
   for (const auto& l : c.layers) group_max = std::max(group_max, c.n_head / l.n_kv_head);
-  attn_thread.resize(static_cast<size_t>(n_threads) * group_max * (c.head_dim_max() + kAttnTile));
+  attn_thread.resize(static_cast<size_t>(n_threads) * (group_max * kAttnTile + c.head_dim_max()));
   attn_partial.resize(static_cast<size_t>(kMaxPartials) * group_max * (c.head_dim_max() + 2));
   size_t need = 0;
   auto consider = [&](const MatView& m) {
@@ -119,8 +119,8 @@ void Decoder::layer(int l, int T, int pos0, KvCache& cache, Activations& act, Th
     }
     kernels::rope_neox(k, nkv, hd, cs, sn);
     for (int h = 0; h < nkv; ++h) {
-      std::copy(k + h * hd, k + (h + 1) * hd, cache.k(l, pos0 + t, h));
-      std::copy(v + h * hd, v + (h + 1) * hd, cache.v(l, pos0 + t, h));
+      cache.store_k(l, pos0 + t, h, k + h * hd);
+      cache.store_v(l, pos0 + t, h, v + h * hd);
     }
   }
   attention(l, T, pos0, cache, act, pool, bidir_end);
@@ -237,7 +237,8 @@ void Decoder::attention(int l, int T, int pos0, KvCache& cache, Activations& act
 void Decoder::attend_keys(int l, int g, const float* q, int j0, int j1, const KvCache& cache, float* scratch,
                           float* o, float* m, float* s) const {
   const int hd = c_.layers[l].head_dim, group = c_.n_head / c_.layers[l].n_kv_head;
-  float* sc = scratch;  // [group][kAttnTile]
+  float* sc = scratch;                        // [group][kAttnTile]
+  float* row_tmp = scratch + group * kAttnTile;  // [head_dim]: a K or V row converted to float
   for (int h = 0; h < group; ++h) {
     m[h] = -INFINITY;
     s[h] = 0.0f;
@@ -246,7 +247,7 @@ void Decoder::attend_keys(int l, int g, const float* q, int j0, int j1, const Kv
   for (int base = j0; base < j1; base += kAttnTile) {
     const int n = std::min(kAttnTile, j1 - base);
     for (int j = 0; j < n; ++j) {
-      const float* kj = cache.k(l, base + j, g);
+      const float* kj = cache.k(l, base + j, g, row_tmp, k_);
       for (int h = 0; h < group; ++h) sc[h * kAttnTile + j] = k_.dot_f32(q + h * hd, kj, hd);
     }
     for (int h = 0; h < group; ++h) {
@@ -268,7 +269,7 @@ void Decoder::attend_keys(int l, int g, const float* q, int j0, int j1, const Kv
       m[h] = mx;
     }
     for (int j = 0; j < n; ++j) {
-      const float* vj = cache.v(l, base + j, g);
+      const float* vj = cache.v(l, base + j, g, row_tmp, k_);
       for (int h = 0; h < group; ++h) k_.axpy_f32(sc[h * kAttnTile + j], vj, o + h * hd, hd);
     }
   }

@@ -31,7 +31,7 @@ struct Activations {
   std::vector<float> rope_cos, rope_sin;  // [n_batch][head_dim_max / 2]
   // Attention scratch (see Decoder::attention): per thread, the running outputs and one tile
   // of scores for a group of query heads; and partial results when keys are split over threads.
-  std::vector<float> attn_thread;   // [n_threads][group_max * (head_dim_max + kAttnTile)]
+  std::vector<float> attn_thread;   // [n_threads][group_max * kAttnTile + head_dim_max]
   std::vector<float> attn_partial;  // [kMaxPartials][group_max * (head_dim_max + 2)]
   std::vector<uint8_t> scratch;  // kernel scratch (quantized activations, dequantized panels)
 };

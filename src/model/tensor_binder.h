@@ -122,7 +122,7 @@ class Binder {
     n_params_ += static_cast<uint64_t>(t.n_elements());
     bytes_ += t.nbytes;
   }
-  const TensorLookup& lookup_;
+  TensorLookup lookup_;  // by value: callers pass temporaries
   uint64_t& n_params_;
   uint64_t& bytes_;
   std::set<std::string> types_;

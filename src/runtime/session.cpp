@@ -35,7 +35,7 @@ Session::Session(std::shared_ptr<Context> ctx, const SessionOptions& opts)
       opts_(opts),
       n_ctx_(pick_n_ctx(*ctx_, opts.n_ctx)),
       n_batch_(pick_n_batch(opts.n_batch, n_ctx_)),
-      cache_(ctx_->config(), n_ctx_, n_batch_),
+      cache_(ctx_->config(), n_ctx_, n_batch_, opts.kv_type),
       act_(ctx_->config(), ctx_->weights(), n_batch_, n_ctx_, ctx_->pool().size()),
       sampler_(ctx_->config().n_vocab),
       logits_(static_cast<size_t>(ctx_->config().n_vocab)),

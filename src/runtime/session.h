@@ -23,6 +23,7 @@ struct SessionOptions {
   bool thinking = false;
   bool parse_special = true;
   uint64_t seed = 0x5eed;
+  DType kv_type = DType::F16;
   std::function<bool(float)> progress;  // prompt progress; false cancels
 };
 
@@ -68,6 +69,7 @@ class Session {
   std::vector<int32_t> displayed_history() const;
   int n_tokens() const { return static_cast<int>(tokens_.size() + pending_.size()); }
   int n_ctx() const { return n_ctx_; }
+  uint64_t kv_bytes() const { return cache_.bytes(); }
   const Context& context() const { return *ctx_; }
 
  private:

@@ -25,7 +25,7 @@ static void expect(const char* what, size_t got, size_t want) {
 #define OFF(type, field, want) expect("offsetof(" #type ", " #field ")", offsetof(type, field), (want))
 
 static void context_params(void) {
-  SIZE(gemma4_context_params, 48);
+  SIZE(gemma4_context_params, 64);
   OFF(gemma4_context_params, struct_size, 0);
   OFF(gemma4_context_params, n_threads, 4);
   OFF(gemma4_context_params, use_mmap, 8);
@@ -34,6 +34,9 @@ static void context_params(void) {
   OFF(gemma4_context_params, log_user_data, 24);
   OFF(gemma4_context_params, progress_fn, 32);
   OFF(gemma4_context_params, progress_user_data, 40);
+  OFF(gemma4_context_params, mmproj_path, 48);
+  OFF(gemma4_context_params, modalities, 56);
+  OFF(gemma4_context_params, reserved0, 60);
 }
 
 static void model_info(void) {
@@ -72,7 +75,7 @@ static void session_params(void) {
   OFF(gemma4_session_params, thinking, 12);
   OFF(gemma4_session_params, seed, 16);
   OFF(gemma4_session_params, parse_special, 24);
-  OFF(gemma4_session_params, reserved0, 28);
+  OFF(gemma4_session_params, kv_type, 28);
   OFF(gemma4_session_params, progress_fn, 32);
   OFF(gemma4_session_params, progress_user_data, 40);
 }
@@ -148,6 +151,9 @@ static void enums(void) {
   expect("GEMMA4_LOG_DEBUG", GEMMA4_LOG_DEBUG, 3);
   expect("GEMMA4_TOKENIZE_PARSE_SPECIAL", GEMMA4_TOKENIZE_PARSE_SPECIAL, 2);
   expect("GEMMA4_DETOKENIZE_RENDER_SPECIAL", GEMMA4_DETOKENIZE_RENDER_SPECIAL, 1);
+  expect("GEMMA4_KV_F32", GEMMA4_KV_F32, 2);
+  expect("GEMMA4_MODALITY_AUDIO", GEMMA4_MODALITY_AUDIO, 4);
+  expect("GEMMA4_PCM_S16", GEMMA4_PCM_S16, 1);
 }
 
 /* The loaded library fills exactly the sizes this header declares. */

@@ -265,6 +265,19 @@ TEST_CASE("NULL handles give INVALID_ARGUMENT (or -1) and a message") {
   CHECK_FAILS(gemma4_input_clear(nullptr), bad);
   CHECK_FAILS(gemma4_input_add_text(nullptr, "a", 1), bad);
   CHECK_FAILS(gemma4_input_add_tokens(nullptr, tok, 0), bad);
+  const uint8_t px[12] = {0};
+  const float pcm[4] = {0};
+  CHECK_FAILS(gemma4_input_add_image_file(nullptr, "x.png", 0), bad);
+  CHECK_FAILS(gemma4_input_add_image_encoded(nullptr, px, sizeof px, 0), bad);
+  CHECK_FAILS(gemma4_input_add_image_rgb(nullptr, px, 2, 2, 6, 3, 0), bad);
+  CHECK_FAILS(gemma4_input_add_audio_file(nullptr, "x.wav"), bad);
+  CHECK_FAILS(gemma4_input_add_audio_encoded(nullptr, px, sizeof px), bad);
+  CHECK_FAILS(gemma4_input_add_audio_pcm(nullptr, pcm, 4, 1, 16000, GEMMA4_PCM_F32), bad);
+  CHECK_FAILS(gemma4_input_add_video_frame_encoded(nullptr, px, sizeof px, 0.0, 0), bad);
+  CHECK_FAILS(gemma4_input_add_video_frame_rgb(nullptr, px, 2, 2, 6, 3, 0.0, 0), bad);
+  CHECK_FAILS(gemma4_input_n_tokens(nullptr, in, &n), bad);
+  CHECK_FAILS(gemma4_input_n_tokens(ctx(), nullptr, &n), bad);
+  CHECK_FAILS(gemma4_input_n_tokens(ctx(), in, nullptr), bad);
   CHECK_FAILS(gemma4_session_create(nullptr, nullptr, nullptr), bad);
   CHECK_FAILS(gemma4_session_reset(nullptr), bad);
   CHECK_FAILS(gemma4_session_add_turn(nullptr, GEMMA4_ROLE_USER, in), bad);
@@ -305,6 +318,9 @@ TEST_CASE("int queries give -1 for NULL and set the last error") {
   CHECK(std::strlen(gemma4_last_error()) > 0);
   clear();
   CHECK(gemma4_session_n_ctx(nullptr) == -1);
+  CHECK(std::strlen(gemma4_last_error()) > 0);
+  clear();
+  CHECK(gemma4_session_kv_bytes(nullptr) == -1);
   CHECK(std::strlen(gemma4_last_error()) > 0);
 }
 
@@ -354,6 +370,9 @@ TEST_CASE("params_init rejects a size below version 1 and fills defaults") {
   CHECK(cp.log_level == GEMMA4_LOG_WARN);
   CHECK(!cp.log_fn);
   CHECK(!cp.progress_fn);
+  CHECK(cp.mmproj_path == nullptr);
+  CHECK(cp.modalities == 0);
+  CHECK(cp.reserved0 == 0);
   REQUIRE(gemma4_session_params_default(&sp) == GEMMA4_OK);
   CHECK(sp.struct_size == sizeof sp);
   CHECK(sp.n_ctx == 0);
@@ -361,7 +380,7 @@ TEST_CASE("params_init rejects a size below version 1 and fills defaults") {
   CHECK(sp.thinking == 0);
   CHECK(sp.seed == 0);
   CHECK(sp.parse_special == 1);
-  CHECK(sp.reserved0 == 0);
+  CHECK(sp.kv_type == GEMMA4_KV_F16);
   CHECK(!sp.progress_fn);
   REQUIRE(gemma4_generate_params_default(&gp) == GEMMA4_OK);
   CHECK(gp.struct_size == sizeof gp);
@@ -458,19 +477,23 @@ TEST_CASE("sized structs: version 1 accepted, smaller rejected, zero tail accept
 
 TEST_CASE("bad parameter values are INVALID_ARGUMENT") {
   // EVIDENCE-OF: INVALID_ARGUMENT (NULL path/out, bad params) / reserved0 must be 0 /
-  // thinking 1 or 0 / n_batch 1..4096 / n_threads 0..1024.
+  // thinking 1 or 0 / n_batch 1..4096 / n_threads 0..1024 / kv_type F16, BF16 or F32.
   gemma4_context* c = nullptr;
   gemma4_context_params cp;
   gemma4_context_params_default(&cp);
   cp.n_threads = 1025;
   CHECK_FAILS(gemma4_context_create(model("api-q8_0.gguf").c_str(), &cp, &c), GEMMA4_ERR_INVALID_ARGUMENT);
+  gemma4_context_params_default(&cp);
+  cp.reserved0 = 1;
+  CHECK_FAILS(gemma4_context_create(model("api-q8_0.gguf").c_str(), &cp, &c), GEMMA4_ERR_INVALID_ARGUMENT);
+  CHECK(c == nullptr);
   gemma4_session* s = nullptr;
   gemma4_session_params sp;
   gemma4_session_params_default(&sp);
   sp.thinking = 2;
   CHECK_FAILS(gemma4_session_create(ctx(), &sp, &s), GEMMA4_ERR_INVALID_ARGUMENT);
   gemma4_session_params_default(&sp);
-  sp.reserved0 = 1;
+  sp.kv_type = 3;
   CHECK_FAILS(gemma4_session_create(ctx(), &sp, &s), GEMMA4_ERR_INVALID_ARGUMENT);
   gemma4_session_params_default(&sp);
   sp.n_batch = 4097;
@@ -1451,6 +1474,70 @@ TEST_CASE("a context freed before its session stays alive until the session is f
   REQUIRE(generate(b, g, st2) == GEMMA4_OK);
   CHECK(st2.ids == st.ids);
   gemma4_session_free(b);  // ASan (tests/api.cmake, sanitizer build) reports a leak or use after free
+}
+
+TEST_CASE("KV cache types: F32 takes twice the bytes of F16 and BF16") {
+  // EVIDENCE-OF: kv_type KV cache element type: GEMMA4_KV_F16 [default, 0], GEMMA4_KV_BF16 or
+  // GEMMA4_KV_F32 (twice the memory, exact) / Bytes of the session's KV cache (allocated at creation)
+  int64_t bytes[3];
+  std::vector<int32_t> out[3];
+  for (int32_t t : {GEMMA4_KV_F16, GEMMA4_KV_BF16, GEMMA4_KV_F32}) {
+    gemma4_session_params sp;
+    gemma4_session_params_default(&sp);
+    sp.n_ctx = 64;
+    sp.kv_type = t;
+    gemma4_session* s = nullptr;
+    REQUIRE(gemma4_session_create(ctx(), &sp, &s) == GEMMA4_OK);
+    bytes[t] = gemma4_session_kv_bytes(s);
+    REQUIRE(add_turn(s, GEMMA4_ROLE_USER, "Hello") == GEMMA4_OK);
+    Gen g(4);
+    Stream st;
+    REQUIRE(generate(s, g, st) == GEMMA4_OK);
+    out[t] = st.ids;
+    CHECK(gemma4_session_kv_bytes(s) == bytes[t]);  // allocated at creation: generation adds none
+    gemma4_session_free(s);
+  }
+  CHECK(bytes[GEMMA4_KV_F16] > 0);
+  CHECK(bytes[GEMMA4_KV_BF16] == bytes[GEMMA4_KV_F16]);
+  CHECK(bytes[GEMMA4_KV_F32] == 2 * bytes[GEMMA4_KV_F16]);
+  CHECK(out[GEMMA4_KV_F32].size() == 4);
+}
+
+TEST_CASE("input_n_tokens counts what a raw append adds") {
+  // EVIDENCE-OF: Number of tokens the input takes when given raw to gemma4_session_append (text
+  // tokenized, media counted with their begin/end tokens), without running the model.
+  Input in;
+  const int32_t ids[3] = {600, 601, 602};
+  REQUIRE(gemma4_input_add_text(in, "Hello world", GEMMA4_NUL_TERMINATED) == GEMMA4_OK);
+  REQUIRE(gemma4_input_add_tokens(in, ids, 3) == GEMMA4_OK);
+  size_t n = 0;
+  REQUIRE(gemma4_input_n_tokens(ctx(), in, &n) == GEMMA4_OK);
+  Session s;
+  const int32_t bos[1] = {kBos};
+  Input first;
+  REQUIRE(gemma4_input_add_tokens(first, bos, 1) == GEMMA4_OK);
+  REQUIRE(gemma4_session_append(s, first) == GEMMA4_OK);
+  REQUIRE(gemma4_session_append(s, in) == GEMMA4_OK);
+  CHECK(static_cast<size_t>(gemma4_session_n_tokens(s)) == 1 + n);
+}
+
+TEST_CASE("media on a text-only model is UNSUPPORTED") {
+  // EVIDENCE-OF: A session given media needs a context with the matching embedder
+  // (gemma4_model_info.has_vision / has_audio), else GEMMA4_ERR_UNSUPPORTED.
+  std::vector<uint8_t> px(48 * 48 * 3, 128);
+  Input in;
+  REQUIRE(gemma4_input_add_image_rgb(in, px.data(), 48, 48, 48 * 3, 3, 70) == GEMMA4_OK);
+  Session s;
+  CHECK_FAILS(gemma4_session_add_turn(s, GEMMA4_ROLE_USER, in), GEMMA4_ERR_UNSUPPORTED);
+  CHECK(gemma4_session_n_tokens(s) == 0);
+  std::vector<float> pcm(1600, 0.0f);
+  Input au;
+  REQUIRE(gemma4_input_add_audio_pcm(au, pcm.data(), pcm.size(), 1, 16000, GEMMA4_PCM_F32) == GEMMA4_OK);
+  CHECK_FAILS(gemma4_session_append(s, au), GEMMA4_ERR_UNSUPPORTED);
+  CHECK(gemma4_session_n_tokens(s) == 0);
+  // Corrupt media fails when added.
+  const uint8_t junk[16] = {0x89, 'P', 'N', 'G', 1, 2, 3};
+  CHECK_FAILS(gemma4_input_add_image_encoded(in, junk, sizeof junk, 0), GEMMA4_ERR_BAD_FORMAT);
 }
 
 TEST_CASE("sessions on different threads share one context") {

@@ -41,18 +41,34 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=0)
     ap.add_argument("--workdir", default=".")
+    ap.add_argument("--mmproj", default=None)
+    ap.add_argument("--image", action="append", default=[], help="FILE[:BUDGET]; marks -1 in --tokens")
+    ap.add_argument("--audio", action="append", default=[], help="16 kHz WAV; marks -1 in --tokens")
+    ap.add_argument("--tag", default="")
     a = ap.parse_args()
 
     if a.tokens is None:
         # <bos> then ordinary ids spread over the vocabulary (avoiding the low special range);
         # 40 tokens cross the small models' 16-token sliding window more than twice.
         a.tokens = ",".join(["2"] + [str(300 + (i * 37) % 600) for i in range(39)])
-    tag = os.path.basename(a.model.rstrip("/")) + f"_t{a.threads}_b{a.batch}"
+    tag = os.path.basename(a.model.rstrip("/")) + f"_t{a.threads}_b{a.batch}{a.tag}"
+    # Media, in order of the -1 markers: images first, then audio (as the markers are written).
+    ref_media, eng_media = [], []
+    if a.mmproj:
+        ref_media += ["--mmproj", a.mmproj]
+        eng_media += ["--mmproj", a.mmproj]
+    for img in a.image:
+        ref_media += ["--image", img]
+        eng_media += ["--image", img]
+    for au in a.audio:
+        ref_media += ["--audio", au]
+        eng_media += ["--audio", au]
     ref_out = os.path.join(a.workdir, tag + ".ref.npz")
     eng_out = os.path.join(a.workdir, tag + ".engine.bin")
-    subprocess.run([sys.executable, REF, a.model, "--tokens", a.tokens, "--n-gen", str(a.n_gen), "--out", ref_out],
+    subprocess.run([sys.executable, REF, a.model, "--tokens", a.tokens, "--n-gen", str(a.n_gen), "--out", ref_out] + ref_media,
                    check=True)
-    subprocess.run([a.runner, a.model, a.tokens, str(a.n_gen), eng_out, str(a.threads), str(a.batch)], check=True)
+    subprocess.run([a.runner, a.model, a.tokens, str(a.n_gen), eng_out, str(a.threads), str(a.batch)] + eng_media,
+                   check=True)
     ref = np.load(ref_out)
     r_logits, r_tokens, r_margins = ref["logits"], ref["gen_tokens"], ref["margins"]
     e_tokens, e_logits, stop = read_engine(eng_out)

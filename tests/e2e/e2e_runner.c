@@ -1,8 +1,10 @@
 /* End-to-end probe of the engine through the public C API, for tests/e2e/compare.py.
  *
- *   e2e_runner MODEL TOKENS N_GEN OUT [N_THREADS] [N_BATCH]
+ *   e2e_runner MODEL TOKENS N_GEN OUT [N_THREADS] [N_BATCH] [--mmproj F] [--image F[:BUDGET]]...
+ *              [--audio F]...
  *
- * TOKENS is a comma-separated prompt (including <bos>). The program
+ * TOKENS is a comma-separated prompt (including <bos>); each -1 in it is replaced, in order, by
+ * the next --image / --audio item (the library renders its begin/end tokens). The program
  *   1. appends the prompt to a session and records the logits of its last position;
  *   2. generates N_GEN tokens greedily (gemma4_session_generate, temperature 0);
  *   3. replays prompt + generated tokens one by one in a second session, recording the logits
@@ -42,6 +44,39 @@ static void append_tokens(gemma4_session* s, gemma4_input* in, const int32_t* t,
   CHECK(gemma4_session_append(s, in));
 }
 
+/* Media items from the command line, in order. */
+typedef struct {
+  char kind; /* 'i' image, 'a' audio */
+  const char* path;
+  int budget;
+} media_item;
+
+/* The prompt as an input: runs of ids between -1 markers, each marker an item. */
+static void build_prompt(gemma4_input* in, const int32_t* t, size_t n, const media_item* media, int n_media) {
+  int next = 0;
+  size_t start = 0;
+  CHECK(gemma4_input_clear(in));
+  for (size_t i = 0; i <= n; ++i) {
+    if (i < n && t[i] != -1) continue;
+    if (i > start) CHECK(gemma4_input_add_tokens(in, t + start, i - start));
+    start = i + 1;
+    if (i == n) break;
+    if (next >= n_media) {
+      fprintf(stderr, "more -1 markers than media items\n");
+      exit(1);
+    }
+    const media_item* m = &media[next++];
+    if (m->kind == 'i')
+      CHECK(gemma4_input_add_image_file(in, m->path, m->budget));
+    else
+      CHECK(gemma4_input_add_audio_file(in, m->path));
+  }
+  if (next != n_media) {
+    fprintf(stderr, "fewer -1 markers than media items\n");
+    exit(1);
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc < 5) {
     fprintf(stderr, "usage: %s MODEL TOKENS N_GEN OUT [N_THREADS] [N_BATCH]\n", argv[0]);
@@ -52,9 +87,36 @@ int main(int argc, char** argv) {
   size_t n_prompt = 0;
   for (char* p = strtok(argv[2], ","); p && n_prompt < 4096; p = strtok(NULL, ",")) prompt[n_prompt++] = atoi(p);
 
+  media_item media[16];
+  int n_media = 0;
+  const char* mmproj = NULL;
+  int argp = 5;
+  int n_threads = 0, n_batch = 0;
+  if (argp < argc && argv[argp][0] != '-') n_threads = atoi(argv[argp++]);
+  if (argp < argc && argv[argp][0] != '-') n_batch = atoi(argv[argp++]);
+  for (; argp + 1 < argc && n_media < 16; argp += 2) {
+    if (strcmp(argv[argp], "--mmproj") == 0) {
+      mmproj = argv[argp + 1];
+    } else if (strcmp(argv[argp], "--image") == 0 || strcmp(argv[argp], "--audio") == 0) {
+      media_item* m = &media[n_media++];
+      m->kind = argv[argp][2];
+      m->path = argv[argp + 1];
+      m->budget = 0;
+      char* colon = strrchr(argv[argp + 1], ':');
+      if (m->kind == 'i' && colon) {
+        *colon = 0;
+        m->budget = atoi(colon + 1);
+      }
+    } else {
+      fprintf(stderr, "unknown option %s\n", argv[argp]);
+      return 1;
+    }
+  }
+
   gemma4_context_params cp;
   CHECK(gemma4_context_params_default(&cp));
-  if (argc > 5) cp.n_threads = atoi(argv[5]);
+  cp.n_threads = n_threads;
+  cp.mmproj_path = mmproj;
   gemma4_context* ctx;
   CHECK(gemma4_context_create(argv[1], &cp, &ctx));
   gemma4_model_info info;
@@ -64,7 +126,11 @@ int main(int argc, char** argv) {
   gemma4_session_params sp;
   CHECK(gemma4_session_params_default(&sp));
   sp.n_ctx = info.n_ctx_train;
-  if (argc > 6) sp.n_batch = atoi(argv[6]);
+  /* Exact KV entries by default, so the comparison measures the engine's arithmetic; the
+     F16 (default) and BF16 caches are checked by runs with GEMMA4_E2E_KV=f16 / bf16. */
+  const char* kv = getenv("GEMMA4_E2E_KV");
+  sp.kv_type = kv && strcmp(kv, "f16") == 0 ? GEMMA4_KV_F16 : kv && strcmp(kv, "bf16") == 0 ? GEMMA4_KV_BF16 : GEMMA4_KV_F32;
+  sp.n_batch = n_batch;
   gemma4_session *a, *b;
   CHECK(gemma4_session_create(ctx, &sp, &a));
   CHECK(gemma4_session_create(ctx, &sp, &b));
@@ -75,7 +141,8 @@ int main(int argc, char** argv) {
   float* logits = malloc(sizeof(float) * nv * (size_t)(n_gen + 1));
   token_list gen = {malloc(sizeof(int32_t) * (size_t)(n_gen + 1)), 0, n_gen};
 
-  append_tokens(a, in, prompt, n_prompt);
+  build_prompt(in, prompt, n_prompt, media, n_media);
+  CHECK(gemma4_session_append(a, in));
   CHECK(gemma4_session_logits(a, logits, nv, &got));
   gemma4_generate_params gp;
   CHECK(gemma4_generate_params_default(&gp));
@@ -85,7 +152,8 @@ int main(int argc, char** argv) {
   res.struct_size = sizeof res;
   CHECK(gemma4_session_generate(a, &gp, collect, &gen, &res));
 
-  append_tokens(b, in, prompt, n_prompt);
+  build_prompt(in, prompt, n_prompt, media, n_media);
+  CHECK(gemma4_session_append(b, in));
   for (int k = 0; k < gen.n; ++k) {
     append_tokens(b, in, &gen.tokens[k], 1);
     CHECK(gemma4_session_logits(b, logits + (size_t)(k + 1) * nv, nv, &got));

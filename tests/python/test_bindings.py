@@ -1,19 +1,28 @@
 """Tests of the ctypes bindings (bindings/python/gemma4) on a generated small model.
 
-    GEMMA4_TEST_MODEL=model.gguf GEMMA4_LIBRARY=build/libgemma4.so.0 /usr/bin/python3 tests/python/test_bindings.py
+    GEMMA4_TEST_MODEL=model.gguf GEMMA4_LIBRARY=build/libgemma4.so.0 \
+    GEMMA4_TEST_MMPROJ=mmproj.gguf GEMMA4_TEST_MEDIA=media_dir /usr/bin/python3 tests/python/test_bindings.py
 
-ctest generates the model first (fixture python_model) and sets both variables. Stdlib only.
+ctest generates the model, its projector (make_model.py --mmproj) and the media (make_media.py)
+first (fixtures tools_model, tools_media) and sets the variables. Stdlib only.
 """
+import array
 import math
 import os
+import struct
 import sys
+import tempfile
 import threading
 import unittest
+import wave
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bindings", "python"))
 import gemma4  # noqa: E402
 
 MODEL = os.environ.get("GEMMA4_TEST_MODEL", "")
+MMPROJ = os.environ.get("GEMMA4_TEST_MMPROJ", "")
+MEDIA = os.environ.get("GEMMA4_TEST_MEDIA", "")
 PROMPT = "Write a short story about a robot."
 N_GEN = 48
 
@@ -156,6 +165,239 @@ class BindingsTest(unittest.TestCase):
             s.append(" ".join(["word"] * 64))
         self.assertEqual(cm.exception.status, gemma4.Status.ERR_CONTEXT_FULL)
         self.assertEqual(s.n_tokens, 0)  # left as before the call
+
+
+def test_pixels(w, h, channels, seed=0):
+    """Deterministic textured 8-bit pixels (rows packed). Texture matters: a flat patch has zero
+    variance and the embedder's first LayerNorm turns that into noise-sized differences."""
+    out = bytearray()
+    for y in range(h):
+        for x in range(w):
+            for c in range(channels):
+                out.append(255 if c == 3 else (x * (7 + c) + y * (13 - 2 * c) + seed * 31 + (x * y) % 17) % 256)
+    return bytes(out)
+
+
+def png_of(pixels, w, h, channels):
+    """A PNG (filter 0 rows) of packed RGB / RGBA pixels, written with zlib only."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    rows = b"".join(b"\0" + pixels[y * w * channels:(y + 1) * w * channels] for y in range(h))
+    color = {3: 2, 4: 6}[channels]
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, color, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def tone_s16(n, rate=16000):
+    """n frames of a mono 16-bit chirp, as little-endian bytes."""
+    return b"".join(struct.pack("<h", int(12000 * math.sin(2 * math.pi * (300 + 0.05 * i) * i / rate)))
+                    for i in range(n))
+
+
+def wav_of(pcm, rate=16000, channels=1):
+    with tempfile.SpooledTemporaryFile() as f:
+        with wave.open(f, "wb") as w:
+            w.setnchannels(channels)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(pcm)
+        f.seek(0)
+        return f.read()
+
+
+@unittest.skipUnless(MODEL and MMPROJ and os.path.exists(MODEL) and os.path.exists(MMPROJ),
+                     "GEMMA4_TEST_MODEL / GEMMA4_TEST_MMPROJ not set or missing")
+class MediaTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.model = gemma4.Model(MODEL, n_threads=2, mmproj=MMPROJ)
+        cls.text_model = gemma4.Model(MODEL, n_threads=2)
+        m = cls.model
+        cls.ids = {name: m.token_lookup(name) for name in ("<|image|>", "<|audio|>", "<|video|>")}
+        cls.image_start = m.special_token(gemma4.Special.IMAGE_START)
+        cls.image_end = m.special_token(gemma4.Special.IMAGE_END)
+        cls.audio_start = m.special_token(gemma4.Special.AUDIO_START)
+        cls.audio_end = m.special_token(gemma4.Special.AUDIO_END)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.model.close()
+        cls.text_model.close()
+
+    def media(self, name):
+        path = os.path.join(MEDIA, name)
+        if not (MEDIA and os.path.exists(path)):
+            self.skipTest("GEMMA4_TEST_MEDIA not set or lacks " + name)
+        return path
+
+    def appended(self, inp, model=None):
+        """(session tokens, logits) after appending inp to a fresh session."""
+        with gemma4.Session(model or self.model, n_ctx=512, n_batch=512) as s:
+            s.append(inp)
+            return s.tokens(), s.logits()
+
+    def test_info_and_modalities(self):
+        self.assertEqual((self.model.info.has_vision, self.model.info.has_audio), (1, 1))
+        self.assertEqual((self.text_model.info.has_vision, self.text_model.info.has_audio), (0, 0))
+        with gemma4.Model(MODEL, n_threads=1, mmproj=MMPROJ, modalities=gemma4.Modality.IMAGE) as m:
+            self.assertEqual((m.info.has_vision, m.info.has_audio), (1, 0))
+        with gemma4.Model(MODEL, n_threads=1, mmproj=MMPROJ, modalities=gemma4.Modality.TEXT) as m:
+            self.assertEqual((m.info.has_vision, m.info.has_audio), (0, 0))
+            # Text-only: the projector is not mapped, so fewer bytes than with it.
+            self.assertLess(m.info.bytes_mapped, self.model.info.bytes_mapped)
+
+    def test_image_and_audio_turn_generates(self):
+        s = gemma4.Session(self.model, n_ctx=512)
+        w, h = 96, 64
+        s.add_turn("user", "Describe this.", images=[png_of(test_pixels(w, h, 3), w, h, 3)],
+                   audio=[(tone_s16(1600), 16000, 1, "s16")], image_tokens=70)
+        hist = s.tokens()
+        # The grid size is the library's choice (tested exactly for squares below); here the
+        # structure: <|image> n x <|image|> <image|> ... <|audio> 3 x <|audio|> <audio|>
+        # (1600 samples / 640 per token -> 3, the tail zero-padded).
+        i0 = hist.index(self.image_start)
+        n_img = hist.count(self.ids["<|image|>"])
+        self.assertTrue(1 <= n_img <= 70, n_img)
+        self.assertEqual(hist[i0 + 1:i0 + 1 + n_img], [self.ids["<|image|>"]] * n_img)
+        self.assertEqual(hist[i0 + 1 + n_img], self.image_end)
+        a0 = hist.index(self.audio_start)
+        self.assertGreater(a0, i0)  # images first, then audio, then the text
+        self.assertEqual(hist[a0 + 1:a0 + 5], [self.ids["<|audio|>"]] * 3 + [self.audio_end])
+        answer = "".join(s.generate(max_tokens=8, temperature=0, logit_bias=no_end_tokens(self.model)))
+        self.assertIsInstance(answer, str)
+        self.assertEqual(s.last_result.n_generated, 8)
+
+    def test_square_image_token_budgets(self):
+        # A square image keeps k x k patches with k = floor(sqrt(budget)) (the largest square
+        # grid within the budget), plus <|image> and <image|>.
+        px = test_pixels(200, 200, 3)
+        for budget, k in ((70, 8), (140, 11), (280, 16), (560, 23), (1120, 33)):
+            with gemma4.Input().add_image((200, 200, px), budget) as inp:
+                self.assertEqual(self.model.n_tokens(inp), k * k + 2, budget)
+        with gemma4.Input().add_image((200, 200, px)) as inp:  # 0 = the default, 280
+            self.assertEqual(self.model.n_tokens(inp), 16 * 16 + 2)
+
+    def test_n_tokens_matches_the_session_after_append(self):
+        w, h = 120, 80
+        frame = png_of(test_pixels(w, h, 3, seed=3), w, h, 3)
+        inputs = [
+            gemma4.Input("A picture: ").add_image(png_of(test_pixels(w, h, 3), w, h, 3), 140).add_text(" ok"),
+            gemma4.Input().add_audio(wav_of(tone_s16(5000))).add_text("transcribe"),
+            gemma4.Input("clip:").add_video_frame(frame, 0.0).add_video_frame((w, h, test_pixels(w, h, 3, 4)), 1.0)
+                                 .add_audio((tone_s16(3200), 16000, 1, "s16")).add_text("what happens?"),
+        ]
+        bos = 1 if self.model.info.add_bos else 0
+        for inp in inputs:
+            with inp:
+                n = self.model.n_tokens(inp)
+                with gemma4.Session(self.model, n_ctx=512) as s:
+                    s.append(inp)
+                    self.assertEqual(s.n_tokens, n + bos)
+                    self.assertEqual(len(s.tokens()), n + bos)
+
+    def test_video_frames_render_timestamps(self):
+        w, h = 96, 96
+        with gemma4.Input() as inp:
+            for t in (0.0, 1.0, 65.0):
+                inp.add_video_frame((w, h, test_pixels(w, h, 3, int(t))), t)
+            hist, _ = self.appended(inp)
+        text = self.model.detokenize(hist, render_special=True)
+        for stamp in ("00:00", "00:01", "01:05"):
+            self.assertIn(stamp, text)
+        self.assertEqual(hist.count(self.image_start), 3)
+        self.assertGreater(hist.count(self.ids["<|video|>"]), 0)
+        self.assertEqual(hist.count(self.ids["<|image|>"]), 0)  # frames use <|video|> soft tokens
+
+    def test_image_sources_agree(self):
+        # A path, PNG bytes, RGB pixels and opaque RGBA pixels are one picture: the soft tokens
+        # (hence the logits after them) must be identical, bit for bit -- same decoded pixels,
+        # same code path from there on.
+        w, h = 100, 75
+        rgb = test_pixels(w, h, 3, seed=5)
+        rgba = bytes(b for i in range(w * h) for b in rgb[3 * i:3 * i + 3] + b"\xff")
+        png = png_of(rgb, w, h, 3)
+        with tempfile.NamedTemporaryFile(suffix=".png", delete=False) as f:
+            f.write(png)
+        try:
+            results = []
+            for src in (f.name, png, bytearray(png), (w, h, rgb), (w, h, rgba), (w, h, array.array("B", rgb), 3)):
+                with gemma4.Input("look ").add_image(src, 70) as inp:
+                    results.append(self.appended(inp))
+        finally:
+            os.unlink(f.name)
+        for tokens, logits in results[1:]:
+            self.assertEqual(tokens, results[0][0])
+            self.assertEqual(list(logits), list(results[0][1]))
+        # A different picture gives different logits (the comparison above can fail).
+        with gemma4.Input("look ").add_image((w, h, test_pixels(w, h, 3, seed=6)), 70) as inp:
+            self.assertNotEqual(list(self.appended(inp)[1]), list(results[0][1]))
+
+    def test_audio_sources_agree(self):
+        pcm = tone_s16(4000)
+        floats = array.array("f", [v / 32768.0 for v in array.array("h", pcm)])
+        outs = []
+        for src in (wav_of(pcm), (pcm, 16000, 1, "s16"), (floats, 16000, 1, "f32"), (floats.tobytes(), 16000, 1, 0)):
+            with gemma4.Input().add_audio(src).add_text("say") as inp:
+                outs.append(self.appended(inp))
+        for tokens, logits in outs[1:]:
+            self.assertEqual(tokens, outs[0][0])
+            # int16 -> float is x / 32768 on every path, exact in float32; the rest is the same
+            # code. Allow float32 rounding should a path scale in another order (1e-5 relative).
+            for a, b in zip(logits, outs[0][1]):
+                self.assertAlmostEqual(a, b, delta=1e-5 * max(1.0, abs(b)))
+
+    def test_media_files_from_make_media(self):
+        with gemma4.Session(self.model, n_ctx=512) as s:
+            s.add_turn("user", "What are these?", images=[self.media("rgba_200x300.png")],
+                       audio=[self.media("chirp_0p5s_stereo.wav")], image_tokens=70)
+            hist = s.tokens()
+        self.assertEqual(hist.count(self.image_start), 1)
+        self.assertEqual(hist.count(self.ids["<|audio|>"]), 13)  # 8000 samples / 640 -> 13 (tail padded)
+
+    def test_context_without_projector_refuses_media(self):
+        s = gemma4.Session(self.text_model, n_ctx=256)
+        s.add_turn("user", "hello")
+        before = s.tokens()
+        for kw in ({"images": [png_of(test_pixels(48, 48, 3), 48, 48, 3)]}, {"audio": [wav_of(tone_s16(800))]}):
+            with self.assertRaises(gemma4.Gemma4Error) as cm:
+                s.add_turn("user", "what is this?", **kw)
+            self.assertEqual(cm.exception.status, gemma4.Status.ERR_UNSUPPORTED)
+            self.assertIn("mmproj", cm.exception.message)
+            self.assertEqual(s.tokens(), before)  # left as before the call
+
+    def test_corrupt_media_raise_bad_format(self):
+        w, h = 64, 64
+        png = png_of(test_pixels(w, h, 3), w, h, 3)
+        for bad in (png[:len(png) // 2], png[:8] + b"\0" * 40, b"not an image at all"):
+            with self.assertRaises(gemma4.Gemma4Error) as cm:
+                gemma4.Input().add_image(bad)
+            self.assertEqual(cm.exception.status, gemma4.Status.ERR_BAD_FORMAT)
+        with tempfile.NamedTemporaryFile(suffix=".png", delete=False) as f:
+            f.write(png[:100])  # truncated inside IDAT
+        try:
+            with self.assertRaises(gemma4.Gemma4Error) as cm:
+                gemma4.Session(self.model, n_ctx=128).add_turn("user", "x", images=[f.name])
+            self.assertEqual(cm.exception.status, gemma4.Status.ERR_BAD_FORMAT)
+        finally:
+            os.unlink(f.name)
+        with self.assertRaises(gemma4.Gemma4Error) as cm:
+            gemma4.Input().add_audio(b"RIFF\x10\0\0\0WAVEjunk")
+        self.assertEqual(cm.exception.status, gemma4.Status.ERR_BAD_FORMAT)
+        with self.assertRaises(gemma4.Gemma4Error) as cm:
+            gemma4.Input().add_image("/nonexistent/picture.png")
+        self.assertEqual(cm.exception.status, gemma4.Status.ERR_IO)
+        self.assertIn("/nonexistent/picture.png", cm.exception.message)
+
+    def test_argument_errors(self):
+        with self.assertRaises(ValueError):
+            gemma4.Input().add_image((10, 10, b"\0" * 299))  # neither 3 nor 4 bytes per pixel
+        with self.assertRaises(ValueError):
+            gemma4.Input().add_audio((b"\0" * 3, 16000, 1, "s16"))  # half a frame
+        with self.assertRaises(ValueError):
+            gemma4.Input().add_audio((b"\0" * 4, 16000, 1, "u8"))
+        with self.assertRaises(gemma4.Gemma4Error) as cm:
+            gemma4.Input().add_image((48, 48, test_pixels(48, 48, 3)), 100)  # not a trained budget
+        self.assertEqual(cm.exception.status, gemma4.Status.ERR_INVALID_ARGUMENT)
 
 
 if __name__ == "__main__":

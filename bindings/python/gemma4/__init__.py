@@ -7,6 +7,13 @@
         for piece in s.generate(max_tokens=200):
             print(piece, end="", flush=True)
 
+    # Images and audio need the embedders: a GGUF model plus its projector file (mmproj),
+    # or a Hugging Face folder that carries them.
+    with gemma4.Model("model.gguf", mmproj="mmproj.gguf") as model:
+        s = gemma4.Session(model, n_ctx=4096)
+        s.add_turn("user", "What is in this picture?", images=["photo.jpg"])
+        print("".join(s.generate(max_tokens=200)))
+
 Every failing call raises Gemma4Error(status, message). The library is found through the
 GEMMA4_LIBRARY environment variable, then next to this package or in the repository's build*
 folders, then by the system loader.
@@ -14,15 +21,16 @@ folders, then by the system loader.
 import array
 import contextlib
 import ctypes
+import os
 import queue
 import threading
 from collections import namedtuple
 
 from . import _capi
-from ._capi import LogLevel, Role, Special, Status, StopReason  # noqa: F401  (re-exported)
+from ._capi import LogLevel, Modality, Role, Special, Status, StopReason  # noqa: F401  (re-exported)
 
-__all__ = ["Model", "Session", "Gemma4Error", "Status", "Role", "Special", "StopReason", "LogLevel",
-           "Token", "GenerateResult", "version", "abi_version", "library_path"]
+__all__ = ["Model", "Session", "Input", "Gemma4Error", "Status", "Role", "Special", "StopReason", "LogLevel",
+           "Modality", "Token", "GenerateResult", "version", "abi_version", "library_path"]
 
 _lib, library_path = _capi.load_library()
 
@@ -78,12 +86,17 @@ GenerateResult = namedtuple("GenerateResult", ["stop_reason", "n_generated", "n_
 class Model:
     """A loaded model (gemma4_context): weights, tokenizer, thread pool.
 
-    Model(path, n_threads=0, use_mmap=True, log=None, log_level=LogLevel.WARN, progress=None)
+    Model(path, n_threads=0, use_mmap=True, log=None, log_level=LogLevel.WARN, progress=None,
+          mmproj=None, modalities=0)
       log(level, message) receives the library's log lines; progress(fraction) is called while
       loading and may return True to cancel (Gemma4Error with Status.ERR_CANCELLED).
+      mmproj: the GGUF projector holding the image/audio embedders of a GGUF model (a Hugging
+      Face folder carries them itself). modalities: Modality flags of the embedders to load;
+      0 = all the files provide, Modality.TEXT = none. info.has_vision / has_audio tell.
     """
 
-    def __init__(self, path, n_threads=0, use_mmap=True, log=None, log_level=LogLevel.WARN, progress=None):
+    def __init__(self, path, n_threads=0, use_mmap=True, log=None, log_level=LogLevel.WARN, progress=None,
+                 mmproj=None, modalities=0):
         self._ctx = None
         params = _capi.ContextParams()
         _check(_lib.gemma4_context_params_init(ctypes.byref(params), ctypes.sizeof(params)))
@@ -98,6 +111,9 @@ class Model:
         params.log_fn = self._log_cb
         progress_cb = _progress_callback(progress)
         params.progress_fn = progress_cb
+        mmproj_bytes = None if mmproj is None else _encode(os.fspath(mmproj))  # borrowed by the call
+        params.mmproj_path = mmproj_bytes
+        params.modalities = int(modalities)
         handle = ctypes.c_void_p()
         _check(_lib.gemma4_context_create(_encode(str(path)), ctypes.byref(params), ctypes.byref(handle)))
         self._ctx = handle
@@ -170,6 +186,14 @@ class Model:
             _check(st)
             return buf.raw[:n.value]
 
+    def n_tokens(self, *parts):
+        """Tokens the parts (an Input, or text / token lists) take when appended raw, counted
+        without running the model (media with their begin/end tokens; no <bos>)."""
+        n = ctypes.c_size_t(0)
+        with _input_of(parts) as h:
+            _check(_lib.gemma4_input_n_tokens(self._handle(), h, ctypes.byref(n)))
+        return n.value
+
     def special_token(self, which):
         """Id of a named special token (Special.EOS, ...) or -1."""
         return _lib.gemma4_special_token(self._handle(), int(which))
@@ -182,8 +206,37 @@ class Model:
 _ROLES = {"system": Role.SYSTEM, "user": Role.USER, "model": Role.MODEL, "assistant": Role.MODEL}
 
 
-class _Input:
-    """A gemma4_input built from str/bytes (text) and int sequences (token ids)."""
+def _as_bytes(data):
+    """bytes of any buffer (bytes, bytearray, memoryview, array.array): the library copies
+    media when they are added, so one copy here costs nothing extra in lifetime."""
+    return data if isinstance(data, bytes) else memoryview(data).tobytes()
+
+
+def _is_path(x):
+    return isinstance(x, (str, os.PathLike))
+
+
+_PCM_FORMATS = {"f32": (_capi.PCM_F32, 4), "s16": (_capi.PCM_S16, 2),
+                _capi.PCM_F32: (_capi.PCM_F32, 4), _capi.PCM_S16: (_capi.PCM_S16, 2)}
+
+
+class Input:
+    """The parts of one turn or raw append (gemma4_input), in order.
+
+        Input("text", [token ids], ...)            positional parts: str/bytes text, int lists
+        .add_text(text) .add_tokens(ids)
+        .add_image(image, max_tokens=0)            image: a path; encoded JPEG/PNG bytes; or
+                                                   (width, height, pixels[, channels]) with 8-bit
+                                                   RGB or RGBA pixels, rows packed
+        .add_audio(audio)                          audio: a path; encoded bytes (WAV, FLAC, ...);
+                                                   or (pcm, sample_rate, channels, "f32"|"s16")
+                                                   with interleaved samples
+        .add_video_frame(image, timestamp_s, max_tokens=0)
+                                                   consecutive frames form one video
+    Media are decoded when added: a corrupt file raises Gemma4Error(ERR_BAD_FORMAT) here.
+    The add_* methods return the Input, so calls chain. Close it (or use `with`) when done;
+    sessions copy what they need.
+    """
 
     def __init__(self, *parts):
         self._h = ctypes.c_void_p()
@@ -191,26 +244,118 @@ class _Input:
         try:
             for part in parts:
                 if isinstance(part, (str, bytes)):
-                    data = _encode(part)
-                    _check(_lib.gemma4_input_add_text(self._h, data, len(data)))
+                    self.add_text(part)
                 else:
-                    ids = list(part)
-                    arr = (ctypes.c_int32 * len(ids))(*ids)
-                    _check(_lib.gemma4_input_add_tokens(self._h, arr, len(ids)))
+                    self.add_tokens(part)
         except BaseException:
-            self.free()
+            self.close()
             raise
 
-    def free(self):
+    def _handle(self):
+        if not self._h:
+            raise Gemma4Error(Status.ERR_INVALID_ARGUMENT, "the Input is closed")
+        return self._h
+
+    def add_text(self, text):
+        data = _encode(text)
+        _check(_lib.gemma4_input_add_text(self._handle(), data, len(data)))
+        return self
+
+    def add_tokens(self, ids):
+        ids = list(ids)
+        arr = (ctypes.c_int32 * len(ids))(*ids)
+        _check(_lib.gemma4_input_add_tokens(self._handle(), arr, len(ids)))
+        return self
+
+    @staticmethod
+    def _pixels(image):
+        """(pixels bytes, width, height, stride, channels) of a (w, h, pixels[, channels]) tuple."""
+        if len(image) not in (3, 4):
+            raise TypeError("an image tuple is (width, height, pixels[, channels])")
+        width, height, pixels = int(image[0]), int(image[1]), _as_bytes(image[2])
+        if len(image) == 4:
+            channels = int(image[3])
+        else:
+            channels = len(pixels) // (width * height) if width > 0 and height > 0 else 0
+        if channels not in (3, 4) or len(pixels) != width * height * channels:
+            raise ValueError("pixels: expected width*height*3 (RGB) or *4 (RGBA) bytes, got %d for %dx%d"
+                             % (len(pixels), width, height))
+        return pixels, width, height, width * channels, channels
+
+    def add_image(self, image, max_tokens=0):
+        """max_tokens: 70, 140, 280, 560 or 1120 soft tokens (0 = 280)."""
+        h = self._handle()
+        if _is_path(image):
+            _check(_lib.gemma4_input_add_image_file(h, _encode(os.fspath(image)), max_tokens))
+        elif isinstance(image, tuple):
+            px, w, ht, stride, ch = self._pixels(image)
+            _check(_lib.gemma4_input_add_image_rgb(h, px, w, ht, stride, ch, max_tokens))
+        else:
+            data = _as_bytes(image)
+            _check(_lib.gemma4_input_add_image_encoded(h, data, len(data), max_tokens))
+        return self
+
+    def add_video_frame(self, image, timestamp_s, max_tokens=0):
+        """A frame (encoded bytes or a pixel tuple as add_image) at timestamp_s seconds; 0 = 70 tokens."""
+        h = self._handle()
+        if _is_path(image):
+            with open(image, "rb") as f:
+                image = f.read()
+        if isinstance(image, tuple):
+            px, w, ht, stride, ch = self._pixels(image)
+            _check(_lib.gemma4_input_add_video_frame_rgb(h, px, w, ht, stride, ch, float(timestamp_s), max_tokens))
+        else:
+            data = _as_bytes(image)
+            _check(_lib.gemma4_input_add_video_frame_encoded(h, data, len(data), float(timestamp_s), max_tokens))
+        return self
+
+    def add_audio(self, audio):
+        h = self._handle()
+        if _is_path(audio):
+            _check(_lib.gemma4_input_add_audio_file(h, _encode(os.fspath(audio))))
+        elif isinstance(audio, tuple):
+            if len(audio) != 4:
+                raise TypeError('PCM audio is (samples, sample_rate, channels, "f32" | "s16")')
+            pcm, rate, channels, fmt = _as_bytes(audio[0]), int(audio[1]), int(audio[2]), audio[3]
+            if fmt not in _PCM_FORMATS:
+                raise ValueError('PCM format: "f32" or "s16", got %r' % (fmt,))
+            code, size = _PCM_FORMATS[fmt]
+            if channels <= 0 or len(pcm) % (channels * size):
+                raise ValueError("PCM: %d bytes is not a whole number of %d-channel frames" % (len(pcm), channels))
+            _check(_lib.gemma4_input_add_audio_pcm(h, pcm, len(pcm) // (channels * size), channels, rate, code))
+        else:
+            data = _as_bytes(audio)
+            _check(_lib.gemma4_input_add_audio_encoded(h, data, len(data)))
+        return self
+
+    def clear(self):
+        _check(_lib.gemma4_input_clear(self._handle()))
+        return self
+
+    def close(self):
         if self._h:
             _lib.gemma4_input_free(self._h)
             self._h = None
 
     def __enter__(self):
-        return self._h
+        return self
 
     def __exit__(self, *exc):
-        self.free()
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            self.close()
+
+
+@contextlib.contextmanager
+def _input_of(parts):
+    """The handle of parts given as one Input (borrowed), or of a temporary Input built from them."""
+    if len(parts) == 1 and isinstance(parts[0], Input):
+        yield parts[0]._handle()
+        return
+    with Input(*parts) as inp:
+        yield inp._handle()
 
 
 _DONE = object()
@@ -263,15 +408,32 @@ class Session:
 
     # ---- input ----
 
-    def add_turn(self, role, text):
-        """Adds a chat turn (role "system", "user", "model" or a Role) and prefills it."""
+    def add_turn(self, role, text="", images=(), audio=(), image_tokens=0):
+        """Adds a chat turn (role "system", "user", "model" or a Role) and prefills it.
+
+        text: str/bytes, or an Input with any parts (then images/audio must be empty).
+        images, audio: lists as Input.add_image / add_audio take them; the turn is the images,
+        then the audio, then the text. image_tokens: per image (70..1120, 0 = 280).
+        """
         role = _ROLES[role] if isinstance(role, str) else Role(role)
-        with _Input(text) as h:
-            _check(_lib.gemma4_session_add_turn(self._handle(), int(role), h))
+        if isinstance(text, Input):
+            if images or audio:
+                raise TypeError("add_turn: give the media inside the Input, or text with images=/audio=")
+            _check(_lib.gemma4_session_add_turn(self._handle(), int(role), text._handle()))
+            return
+        with Input() as inp:
+            for image in images:
+                inp.add_image(image, image_tokens)
+            for clip in audio:
+                inp.add_audio(clip)
+            if text or not (images or audio):
+                inp.add_text(text)
+            _check(_lib.gemma4_session_add_turn(self._handle(), int(role), inp._handle()))
 
     def append(self, *parts):
-        """Feeds text (str/bytes) and/or token id lists as they are, without the chat template."""
-        with _Input(*parts) as h:
+        """Feeds text (str/bytes) and/or token id lists as they are, without the chat template;
+        or one Input (any parts, media included)."""
+        with _input_of(parts) as h:
             _check(_lib.gemma4_session_append(self._handle(), h))
 
     def reset(self):
@@ -386,9 +548,9 @@ class Session:
             self.last_result = GenerateResult(reason, result.n_generated, result.n_prompt, result.prefill_ms,
                                               result.decode_ms)
 
-    def chat(self, text, **generate_args):
-        """Adds a user turn and returns the whole answer."""
-        self.add_turn(Role.USER, text)
+    def chat(self, text, images=(), audio=(), **generate_args):
+        """Adds a user turn (with optional media, as add_turn) and returns the whole answer."""
+        self.add_turn(Role.USER, text, images=images, audio=audio)
         return "".join(self.generate(**generate_args))
 
     # ---- state ----

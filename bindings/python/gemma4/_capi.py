@@ -59,6 +59,16 @@ class Special(enum.IntEnum):
     TOOL_RESPONSE_START = 12
 
 
+class Modality(enum.IntFlag):
+    TEXT = 1
+    IMAGE = 2
+    AUDIO = 4
+
+
+PCM_F32 = 0
+PCM_S16 = 1
+
+
 class Role(enum.IntEnum):
     SYSTEM = 0
     USER = 1
@@ -93,6 +103,9 @@ class ContextParams(Structure):
         ("log_user_data", c_void_p),
         ("progress_fn", PROGRESS_FN),
         ("progress_user_data", c_void_p),
+        ("mmproj_path", c_char_p),
+        ("modalities", c_uint32),
+        ("reserved0", c_int32),
     ]
 
 
@@ -245,6 +258,16 @@ def _declare(lib):
         "gemma4_input_clear": (st, [inp]),
         "gemma4_input_add_text": (st, [inp, c_char_p, c_size_t]),
         "gemma4_input_add_tokens": (st, [inp, P(c_int32), c_size_t]),
+        "gemma4_input_add_image_file": (st, [inp, c_char_p, c_int32]),
+        "gemma4_input_add_image_encoded": (st, [inp, c_void_p, c_size_t, c_int32]),
+        "gemma4_input_add_image_rgb": (st, [inp, c_void_p, c_int32, c_int32, c_size_t, c_int32, c_int32]),
+        "gemma4_input_add_audio_file": (st, [inp, c_char_p]),
+        "gemma4_input_add_audio_encoded": (st, [inp, c_void_p, c_size_t]),
+        "gemma4_input_add_audio_pcm": (st, [inp, c_void_p, c_size_t, c_int32, c_int32, c_int32]),
+        "gemma4_input_add_video_frame_encoded": (st, [inp, c_void_p, c_size_t, c_double, c_int32]),
+        "gemma4_input_add_video_frame_rgb": (st, [inp, c_void_p, c_int32, c_int32, c_size_t, c_int32, c_double,
+                                                  c_int32]),
+        "gemma4_input_n_tokens": (st, [ctx, inp, P(c_size_t)]),
         "gemma4_session_params_init": (st, [P(SessionParams), c_size_t]),
         "gemma4_session_create": (st, [ctx, P(SessionParams), P(c_void_p)]),
         "gemma4_session_free": (None, [sess]),

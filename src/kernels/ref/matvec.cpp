@@ -123,11 +123,13 @@ void axpy_f32(float a, const float* x, float* y, int64_t n) {
 }
 
 void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K, float* Y,
-                int64_t ldy, int nr) {
+                int64_t ldy, int nr, bool accumulate) {
   constexpr int MR = 4;
   for (int64_t t0 = 0; t0 < T; t0 += MR) {
     int mr = T - t0 < MR ? static_cast<int>(T - t0) : MR;
     float acc[MR][kPanel] = {};
+    if (accumulate)
+      for (int i = 0; i < mr; ++i) std::memcpy(acc[i], Y + (t0 + i) * ldy, static_cast<size_t>(nr) * 4);
     for (int64_t k = 0; k < K; ++k) {
       const float* b = Bp + k * kPanel;
       for (int i = 0; i < mr; ++i) {

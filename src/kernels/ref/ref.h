@@ -35,6 +35,6 @@ const KernelTable* table();
 
 // Packed-panel GEMM used by matmul (see kernels/gemm.h): scalar version.
 void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K, float* Y,
-                int64_t ldy, int nr);
+                int64_t ldy, int nr, bool accumulate);
 
 }  // namespace g4::kernels::ref

@@ -349,9 +349,14 @@ inline void dequantize_row_256(DType t, const void* row, float* out, int64_t n) 
 
 template <int MR>
 inline void gemm_tile_256(const float* X, int64_t ldx, const float* Bp, int64_t K, float* Y,
-                          int64_t ldy, int nr) {
+                          int64_t ldy, int nr, bool accumulate) {
   __m256 acc[MR][2];
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int i = 0; i < MR; ++i) {
+    alignas(32) float tmp[kPanel] = {};
+    if (accumulate) std::memcpy(tmp, Y + i * ldy, static_cast<size_t>(nr) * sizeof(float));
+    acc[i][0] = _mm256_load_ps(tmp);
+    acc[i][1] = _mm256_load_ps(tmp + 8);
+  }
   for (int64_t k = 0; k < K; ++k) {
     __m256 b0 = _mm256_loadu_ps(Bp + k * kPanel), b1 = _mm256_loadu_ps(Bp + k * kPanel + 8);
     for (int i = 0; i < MR; ++i) {
@@ -369,18 +374,18 @@ inline void gemm_tile_256(const float* X, int64_t ldx, const float* Bp, int64_t 
 }
 
 inline void gemm_panel_256(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K,
-                           float* Y, int64_t ldy, int nr) {
+                           float* Y, int64_t ldy, int nr, bool accumulate) {
   constexpr int MR = 6;  // 12 accumulators + 2 weights + 1 broadcast of the 16 ymm registers
   int64_t t = 0;
-  for (; t + MR <= T; t += MR) gemm_tile_256<MR>(X + t * ldx, ldx, Bp, K, Y + t * ldy, ldy, nr);
+  for (; t + MR <= T; t += MR) gemm_tile_256<MR>(X + t * ldx, ldx, Bp, K, Y + t * ldy, ldy, nr, accumulate);
   const float* Xt = X + t * ldx;
   float* Yt = Y + t * ldy;
   switch (T - t) {
-    case 5: gemm_tile_256<5>(Xt, ldx, Bp, K, Yt, ldy, nr); break;
-    case 4: gemm_tile_256<4>(Xt, ldx, Bp, K, Yt, ldy, nr); break;
-    case 3: gemm_tile_256<3>(Xt, ldx, Bp, K, Yt, ldy, nr); break;
-    case 2: gemm_tile_256<2>(Xt, ldx, Bp, K, Yt, ldy, nr); break;
-    case 1: gemm_tile_256<1>(Xt, ldx, Bp, K, Yt, ldy, nr); break;
+    case 5: gemm_tile_256<5>(Xt, ldx, Bp, K, Yt, ldy, nr, accumulate); break;
+    case 4: gemm_tile_256<4>(Xt, ldx, Bp, K, Yt, ldy, nr, accumulate); break;
+    case 3: gemm_tile_256<3>(Xt, ldx, Bp, K, Yt, ldy, nr, accumulate); break;
+    case 2: gemm_tile_256<2>(Xt, ldx, Bp, K, Yt, ldy, nr, accumulate); break;
+    case 1: gemm_tile_256<1>(Xt, ldx, Bp, K, Yt, ldy, nr, accumulate); break;
     default: break;
   }
 }

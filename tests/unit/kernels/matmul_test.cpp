@@ -11,10 +11,11 @@ using namespace g4::kernels::test;
 namespace {
 
 std::vector<int64_t> gemm_cols(DType t) {
-  if (is_float_type(t)) return {1, 7, 33};
+  // 1000 and 768: two K chunks of the float GEMM (512 + rest), the sums continued through Y.
+  if (is_float_type(t)) return {1, 7, 33, 1000};
   // 65 blocks: three 1024-element chunks of the int8 GEMM, the last one ending in a 1-block step.
   if (dtype_block_elems(t) == kQK) return {32, 96, 2080};
-  return {256, 512};
+  return {256, 512, 768};
 }
 
 // Y[T][rows] by the pool, 1 or 2 threads, with a scratch sized for exactly that many threads.
@@ -109,6 +110,39 @@ TEST_CASE("matmul with T == 1 equals matvec within the activation quantization e
         }
         double tol = dq + (static_cast<double>(cols) + 4) * kU * mag_x + matvec_tol(isa, t, cols, mag_xd);
         CHECK(std::fabs(static_cast<double>(ymm[r]) - ymv[r]) <= tol);
+      }
+    }
+  }
+}
+
+TEST_CASE("Q4_0/Q8_0 rows longer than one activation segment: matmul still equals matvec") {
+  // 20512 columns = 641 blocks: the AVX-512 matvec packs its activation in segments of 16384
+  // columns and carries the running sums through y; the GEMM does not segment.
+  for (Isa isa : isas()) {
+    const KernelTable& k = *kernel_table(isa);
+    for (DType t : {DType::Q4_0, DType::Q8_0}) {
+      std::string isa_s = isa_name(isa), type_s = dtype_name(t);
+      CAPTURE(isa_s); CAPTURE(type_s);
+      const int64_t cols = 20512, rows = 5, T = 3;
+      Weights w(t, rows, cols, 21);
+      std::vector<float> X = random_floats(T * cols, 22);
+      std::vector<float> Y = run_matmul(k, w, X.data(), T, 2);
+      std::vector<uint8_t> xq(activation_bytes(t, cols));
+      std::vector<float> xd(static_cast<size_t>(cols)), y(static_cast<size_t>(rows));
+      for (int64_t i = 0; i < T; ++i) {
+        k.quantize_activation(t, X.data() + i * cols, cols, xq.data());
+        k.matvec_rows(w.view(), xq.data(), y.data(), 0, rows);
+        ref::dequantize_activation(t, xq.data(), xd.data(), cols);
+        for (int64_t r = 0; r < rows; ++r) {
+          double exact = 0, mag = 0;
+          for (int64_t c = 0; c < cols; ++c) {
+            size_t j = static_cast<size_t>(r * cols + c);
+            exact += static_cast<double>(w.deq[j]) * xd[static_cast<size_t>(c)];
+            mag += w.mag[j] * std::fabs(static_cast<double>(xd[static_cast<size_t>(c)]));
+          }
+          CHECK(std::fabs(y[static_cast<size_t>(r)] - exact) <= matvec_tol(isa, t, cols, mag));
+          if (matmul_quantizes_activation(isa, t)) CHECK(y[static_cast<size_t>(r)] == Y[static_cast<size_t>(i * rows + r)]);
+        }
       }
     }
   }

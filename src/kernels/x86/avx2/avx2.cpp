@@ -15,8 +15,8 @@ void axpy_f32(float a, const float* x, float* y, int64_t n) { x86::axpy_f32_256(
 }  // namespace
 
 void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K, float* Y,
-                int64_t ldy, int nr) {
-  x86::gemm_panel_256(X, T, ldx, Bp, K, Y, ldy, nr);
+                int64_t ldy, int nr, bool accumulate) {
+  x86::gemm_panel_256(X, T, ldx, Bp, K, Y, ldy, nr, accumulate);
 }
 
 const KernelTable* table() {

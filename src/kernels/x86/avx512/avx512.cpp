@@ -142,9 +142,9 @@ namespace {
 // MR tokens x 16 outputs: MR zmm accumulators, one weight load and MR broadcasts per k.
 template <int MR>
 void gemm_tile(const float* X, int64_t ldx, const float* Bp, int64_t K, float* Y, int64_t ldy,
-               __mmask16 store) {
+               __mmask16 store, bool accumulate) {
   __m512 acc[MR];
-  for (int i = 0; i < MR; ++i) acc[i] = _mm512_setzero_ps();
+  for (int i = 0; i < MR; ++i) acc[i] = accumulate ? _mm512_maskz_loadu_ps(store, Y + i * ldy) : _mm512_setzero_ps();
   for (int64_t k = 0; k < K; ++k) {
     __m512 b = _mm512_loadu_ps(Bp + k * kPanel);
     for (int i = 0; i < MR; ++i) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(X[i * ldx + k]), b, acc[i]);
@@ -155,25 +155,25 @@ void gemm_tile(const float* X, int64_t ldx, const float* Bp, int64_t K, float* Y
 }  // namespace
 
 void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K, float* Y,
-                int64_t ldy, int nr) {
+                int64_t ldy, int nr, bool accumulate) {
   constexpr int MR = 12;  // 12 accumulators; 32 zmm registers leave room for the loads
   const __mmask16 store = tail_mask(nr);
   int64_t t = 0;
-  for (; t + MR <= T; t += MR) gemm_tile<MR>(X + t * ldx, ldx, Bp, K, Y + t * ldy, ldy, store);
+  for (; t + MR <= T; t += MR) gemm_tile<MR>(X + t * ldx, ldx, Bp, K, Y + t * ldy, ldy, store, accumulate);
   const float* Xt = X + t * ldx;
   float* Yt = Y + t * ldy;
   switch (T - t) {
-    case 11: gemm_tile<11>(Xt, ldx, Bp, K, Yt, ldy, store); break;
-    case 10: gemm_tile<10>(Xt, ldx, Bp, K, Yt, ldy, store); break;
-    case 9: gemm_tile<9>(Xt, ldx, Bp, K, Yt, ldy, store); break;
-    case 8: gemm_tile<8>(Xt, ldx, Bp, K, Yt, ldy, store); break;
-    case 7: gemm_tile<7>(Xt, ldx, Bp, K, Yt, ldy, store); break;
-    case 6: gemm_tile<6>(Xt, ldx, Bp, K, Yt, ldy, store); break;
-    case 5: gemm_tile<5>(Xt, ldx, Bp, K, Yt, ldy, store); break;
-    case 4: gemm_tile<4>(Xt, ldx, Bp, K, Yt, ldy, store); break;
-    case 3: gemm_tile<3>(Xt, ldx, Bp, K, Yt, ldy, store); break;
-    case 2: gemm_tile<2>(Xt, ldx, Bp, K, Yt, ldy, store); break;
-    case 1: gemm_tile<1>(Xt, ldx, Bp, K, Yt, ldy, store); break;
+    case 11: gemm_tile<11>(Xt, ldx, Bp, K, Yt, ldy, store, accumulate); break;
+    case 10: gemm_tile<10>(Xt, ldx, Bp, K, Yt, ldy, store, accumulate); break;
+    case 9: gemm_tile<9>(Xt, ldx, Bp, K, Yt, ldy, store, accumulate); break;
+    case 8: gemm_tile<8>(Xt, ldx, Bp, K, Yt, ldy, store, accumulate); break;
+    case 7: gemm_tile<7>(Xt, ldx, Bp, K, Yt, ldy, store, accumulate); break;
+    case 6: gemm_tile<6>(Xt, ldx, Bp, K, Yt, ldy, store, accumulate); break;
+    case 5: gemm_tile<5>(Xt, ldx, Bp, K, Yt, ldy, store, accumulate); break;
+    case 4: gemm_tile<4>(Xt, ldx, Bp, K, Yt, ldy, store, accumulate); break;
+    case 3: gemm_tile<3>(Xt, ldx, Bp, K, Yt, ldy, store, accumulate); break;
+    case 2: gemm_tile<2>(Xt, ldx, Bp, K, Yt, ldy, store, accumulate); break;
+    case 1: gemm_tile<1>(Xt, ldx, Bp, K, Yt, ldy, store, accumulate); break;
     default: break;
   }
 }

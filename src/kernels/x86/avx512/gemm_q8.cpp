@@ -3,12 +3,13 @@
 // with the step arithmetic of q8_step.h, so a prefill row equals the decode result bit for bit.
 //
 // Blocking: K is cut into chunks of kChunkSteps steps (1024 elements, the float reduction unit
-// of q8_step.h). For one chunk, kBlockRows = 8 rows of the thread's range are unpacked once into
-// 16 KB of signed-byte steps (L1); then every tile of 4 tokens (6 KB of packed activation, from
-// L2) passes them in 4 x 4 register tiles (16 zmm accumulators; vpdpbusd reads the weights from
-// L1). The unpack is amortized over all T tokens, the activation chunk (T x 1.5 KB) stays in L2,
-// and DRAM sees each weight byte once. Chunk sums are added into Y in chunk order (the first
-// one as 0 + sum, as matvec does).
+// of q8_step.h). The thread's rows go in super-blocks of 64: for each chunk, 8 rows at a time
+// are unpacked once into 16 KB of signed-byte steps (L1), then every tile of 4 tokens (6 KB of
+// packed activation) passes them in 4 x 4 register tiles (16 zmm accumulators; vpdpbusd reads
+// the weights from L1). So the unpack is amortized over all T tokens, the chunk's activation
+// (T x 1.5 KB) is read from L2, the super-block's part of Y (T x 256 B) stays in L2 across all
+// chunks, and DRAM sees each weight byte once. Chunk sums are added into Y in chunk order (the
+// first one as 0 + sum, as matvec does).
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -27,6 +28,7 @@ namespace {
 constexpr int kTok = kQ8TokTile;  // tokens per register tile (4)
 constexpr int kWRows = 4;   // weight rows per register tile
 constexpr int kBlockRows = kQ8BlockRows;  // rows unpacked together (kBlockRows x chunk in L1)
+constexpr int kSuperRows = 64;  // rows whose Y columns (T x 256 B) stay in L2 over all chunks
 
 constexpr size_t kAlign = 64;
 size_t round_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
@@ -90,9 +92,11 @@ template <bool Q4>
 void rows(const MatView& W, const XStep* xp, int64_t tpad, int64_t T, float* Y, int64_t r0, int64_t r1,
           WMem* wb) {
   const int64_t steps = q8_steps(W.cols / kQK);
-  for (int64_t c0 = 0; c0 < steps; c0 += kChunkSteps) {
+  for (int64_t rs = r0; rs < r1; rs += kSuperRows) {
+   const int64_t rs1 = rs + kSuperRows < r1 ? rs + kSuperRows : r1;
+   for (int64_t c0 = 0; c0 < steps; c0 += kChunkSteps) {
     int64_t c1 = c0 + kChunkSteps < steps ? c0 + kChunkSteps : steps;
-    for (int64_t rb = r0; rb < r1; rb += kBlockRows) {
+    for (int64_t rb = rs; rb < rs1; rb += kBlockRows) {
       unpack_block<Q4>(W, rb, r1, c0, c1, wb);
       for (int64_t t0 = 0; t0 < T; t0 += kTok) {
         int nt = static_cast<int>(T - t0 < kTok ? T - t0 : kTok);
@@ -103,6 +107,7 @@ void rows(const MatView& W, const XStep* xp, int64_t tpad, int64_t T, float* Y, 
         }
       }
     }
+   }
   }
 }
 

@@ -10,14 +10,16 @@
 //  - BF16: vdpbf16ps. The float activation is split once per call into bf16 hi + lo
 //    (x = hi + lo + r, |r| <= 2^-18 |x|), and each weight pair meets both: the weight stream is
 //    the bound, so the second product is free and the result keeps float-like accuracy.
-// Activations too long for the on-stack buffers (never the case in Gemma 4 12B: the widest
-// input is 15360) fall back to the one-row kernels of avx512.cpp.
+// Activations are staged on the stack (packed Q8 steps, bf16 hi/lo) for up to 16384 columns;
+// Q4_0/Q8_0 rows longer than that go in segments with the same arithmetic, BF16 rows fall back
+// to the one-row float kernel of avx512.cpp (Gemma 4 12B's widest input is 15360).
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/x86/avx512/avx512_internal.h"
@@ -47,18 +49,20 @@ struct GroupPrefetch {
 
 // ---- Q4_0 / Q8_0 -------------------------------------------------------------------------
 
+// Steps [s0, s1) of rows r..r+R-1 (xs[s - s0] holds step s); the running sums start from 0 at
+// s0 == 0, else continue from y (so a row split into segments gives the same bits).
 template <int R, bool Q4>
-void rows_q8(const MatView& W, const XStep* xs, float* y, int64_t r) {
-  const int64_t nb = W.cols / kQK, steps = q8_steps(nb);
+void rows_q8(const MatView& W, const XStep* xs, float* y, int64_t r, int64_t s0, int64_t s1) {
+  const int64_t nb = W.cols / kQK;
   const Tables& T = tables();
   const uint8_t* row[R];
-  for (int i = 0; i < R; ++i) row[i] = W.row(r + i);
-  float total[R] = {};
-  const GroupPrefetch pf(W, r, R, steps);
-  for (int64_t c0 = 0; c0 < steps; c0 += kChunkSteps) {
+  float total[R];
+  for (int i = 0; i < R; ++i) row[i] = W.row(r + i), total[i] = s0 == 0 ? 0.0f : y[r + i];
+  const GroupPrefetch pf(W, r, R, q8_steps(nb));
+  for (int64_t c0 = s0; c0 < s1; c0 += kChunkSteps) {
     __m512 acc[R];
     for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps();
-    int64_t c1 = c0 + kChunkSteps < steps ? c0 + kChunkSteps : steps;
+    int64_t c1 = c0 + kChunkSteps < s1 ? c0 + kChunkSteps : s1;
     for (int64_t s = c0; s < c1; ++s) {
       pf.at(s);
       if constexpr (Q4) {
@@ -67,11 +71,11 @@ void rows_q8(const MatView& W, const XStep* xs, float* y, int64_t r) {
         // integers are exactly those of unpack_q4_0 + step_fma, the float steps identical.
         const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80)), eight = _mm512_set1_epi8(8);
         const __m512i m4 = _mm512_set1_epi8(15);
-        __m512i xl = _mm512_xor_si512(_mm512_load_si512(xs[s].lo), flip);
-        __m512i xh = _mm512_xor_si512(_mm512_load_si512(xs[s].hi), flip);
+        __m512i xl = _mm512_xor_si512(_mm512_load_si512(xs[s - s0].lo), flip);
+        __m512i xh = _mm512_xor_si512(_mm512_load_si512(xs[s - s0].hi), flip);
         __m512i x8 = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, xl), eight, xh);
         x8 = _mm512_sub_epi32(_mm512_setzero_si512(), x8);
-        __m512 dx = _mm512_load_ps(xs[s].d);
+        __m512 dx = _mm512_load_ps(xs[s - s0].d);
         for (int i = 0; i < R; ++i) {
           __m512i l0, q;
           __m512 d;
@@ -82,7 +86,7 @@ void rows_q8(const MatView& W, const XStep* xs, float* y, int64_t r) {
         }
       } else {
         for (int i = 0; i < R; ++i)
-          acc[i] = step_fma(unpack_q8_0(reinterpret_cast<const BlockQ8_0*>(row[i]), nb, s, T), xs[s], acc[i]);
+          acc[i] = step_fma(unpack_q8_0(reinterpret_cast<const BlockQ8_0*>(row[i]), nb, s, T), xs[s - s0], acc[i]);
       }
     }
     for (int i = 0; i < R; ++i) total[i] += _mm512_reduce_add_ps(acc[i]);
@@ -264,8 +268,12 @@ void over_rows(int64_t r0, int64_t r1, A&&... a) {
   }
 }
 
-template <int R> struct Q4_0K { static void run(int64_t r, const MatView& W, const XStep* xs, float* y) { rows_q8<R, true>(W, xs, y, r); } };
-template <int R> struct Q8_0K { static void run(int64_t r, const MatView& W, const XStep* xs, float* y) { rows_q8<R, false>(W, xs, y, r); } };
+template <int R> struct Q4_0K {
+  static void run(int64_t r, const MatView& W, const XStep* xs, float* y, int64_t s0, int64_t s1) { rows_q8<R, true>(W, xs, y, r, s0, s1); }
+};
+template <int R> struct Q8_0K {
+  static void run(int64_t r, const MatView& W, const XStep* xs, float* y, int64_t s0, int64_t s1) { rows_q8<R, false>(W, xs, y, r, s0, s1); }
+};
 template <int R> struct Q4_KK { static void run(int64_t r, const MatView& W, const BlockQ8_K* x, float* y) { rows_q4_k<R>(W, x, y, r); } };
 template <int R> struct Q6_KK { static void run(int64_t r, const MatView& W, const BlockQ8_K* x, float* y) { rows_q6_k<R>(W, x, y, r); } };
 template <int R> struct BF16K {
@@ -279,12 +287,19 @@ void matvec_rows(const MatView& W, const void* xq, float* y, int64_t r0, int64_t
   switch (W.type) {
     case DType::Q4_0:
     case DType::Q8_0: {
-      if (W.cols > kMaxStackCols) break;
-      XStep xs[kMaxStackCols / (kQK * kStepBlocks)];
-      int64_t nb = W.cols / kQK;
-      pack_x_q8(static_cast<const BlockQ8_0*>(xq), nb, xs, 1);
-      if (W.type == DType::Q4_0) over_rows<Q4_0K>(r0, r1, W, xs, y);
-      else over_rows<Q8_0K>(r0, r1, W, xs, y);
+      // The packed activation in segments of kSegSteps steps (whole chunks), the rows' running
+      // sums kept in y between segments: one segment for every matrix of the model.
+      constexpr int64_t kSegSteps = kMaxStackCols / (kQK * kStepBlocks);
+      static_assert(kSegSteps % kChunkSteps == 0, "segments are whole chunks");
+      XStep xs[kSegSteps];
+      const int64_t nb = W.cols / kQK, steps = q8_steps(nb);
+      const BlockQ8_0* x = static_cast<const BlockQ8_0*>(xq);
+      for (int64_t s0 = 0; s0 < steps; s0 += kSegSteps) {
+        int64_t s1 = std::min(steps, s0 + kSegSteps);
+        pack_x_q8(x + s0 * kStepBlocks, std::min(nb - s0 * kStepBlocks, kSegSteps * kStepBlocks), xs, 1);
+        if (W.type == DType::Q4_0) over_rows<Q4_0K>(r0, r1, W, xs, y, s0, s1);
+        else over_rows<Q8_0K>(r0, r1, W, xs, y, s0, s1);
+      }
       return;
     }
     case DType::Q4_K: over_rows<Q4_KK>(r0, r1, W, static_cast<const BlockQ8_K*>(xq), y); return;
