@@ -1,10 +1,14 @@
 """End-to-end tests of gemma4-cli, gemma4-bench and the simple example on a generated model.
 
-Environment (ctest sets it): GEMMA4_TEST_MODEL, GEMMA4_CLI, GEMMA4_BENCH, GEMMA4_SIMPLE and,
-for the cross-checks against the Python bindings, GEMMA4_LIBRARY. Stdlib only.
+Environment (ctest sets it): GEMMA4_TEST_MODEL, GEMMA4_CLI, GEMMA4_BENCH, GEMMA4_SIMPLE; for
+the cross-checks against the Python bindings, GEMMA4_LIBRARY; for the media tests
+GEMMA4_TEST_MMPROJ, GEMMA4_TEST_MEDIA (make_media.py's folder) and GEMMA4_CLI_VIDEO (1 if the
+CLI has FFmpeg; the video tests also need the ffmpeg program to make a clip). Stdlib only.
 """
 import json
 import os
+import re
+import shutil
 import signal
 import struct
 import subprocess
@@ -18,7 +22,11 @@ MODEL = os.environ.get("GEMMA4_TEST_MODEL", "")
 CLI = os.environ.get("GEMMA4_CLI", "")
 BENCH = os.environ.get("GEMMA4_BENCH", "")
 SIMPLE = os.environ.get("GEMMA4_SIMPLE", "")
+MMPROJ = os.environ.get("GEMMA4_TEST_MMPROJ", "")
+MEDIA = os.environ.get("GEMMA4_TEST_MEDIA", "")
+CLI_VIDEO = os.environ.get("GEMMA4_CLI_VIDEO", "") == "1"
 PROMPT = "Hello world! How are you today?"
+MARK = "<__media__>"
 
 
 def run(*args, stdin=None, timeout=120):
@@ -148,6 +156,201 @@ class CliTest(unittest.TestCase):
         if code == 0 and first == b"\n":
             self.skipTest("the test model's greedy answer has no visible text to wait for")
         self.assertEqual(code, 130)
+
+
+def input_tokens(stderr):
+    """The count the CLI prints before running media ("input: N tokens")."""
+    m = re.search(rb"input: (\d+) tokens", stderr)
+    return int(m.group(1)) if m else None
+
+
+@unittest.skipUnless(MODEL and CLI and MMPROJ and MEDIA and os.path.exists(MMPROJ) and os.path.isdir(MEDIA),
+                     "GEMMA4_TEST_MMPROJ / GEMMA4_TEST_MEDIA not set or missing")
+class CliMediaTest(unittest.TestCase):
+    IMAGE = "rgb_320x240.png"
+    AUDIO = "chirp_0p5s_stereo.wav"
+
+    def cli(self, *args, **kw):
+        return run(CLI, "-m", MODEL, "--mmproj", MMPROJ, "-t", "2", *args, **kw)
+
+    def path(self, name):
+        return os.path.join(MEDIA, name)
+
+    def test_help_lists_the_media_flags(self):
+        out = run(CLI, "--help").stdout
+        for flag in (b"--mmproj", b"--image", b"--audio", b"--video", b"--video-fps", b"--image-tokens",
+                     b"--video-tokens", MARK.encode()):
+            self.assertIn(flag, out)
+
+    def test_image_and_audio_chat(self):
+        r = self.cli("--image", self.path(self.IMAGE), "--audio", self.path(self.AUDIO), "-p", "Describe both.",
+                     "--temp", "0", "-n", "6")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        n = input_tokens(r.stderr)
+        # 280-token image (<= 280 soft + 2) + 0.5 s audio (13 soft + 2) + the text.
+        self.assertIsNotNone(n, r.stderr)
+        self.assertGreater(n, 13 + 2 + 2)
+        self.assertLessEqual(n, 280 + 2 + 13 + 2 + 8)
+
+    def test_tokenize_expands_media_at_markers(self):
+        import gemma4
+        prompt = "A" + MARK + "B" + MARK + "C" + MARK
+        r = self.cli("--tokenize", "--image-tokens", "70", "-p", prompt, "--image", self.path(self.IMAGE),
+                     "--audio", self.path(self.AUDIO), "--image", self.path("tiny_40x30.png"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ids = [int(x) for x in r.stdout.split()]
+        with gemma4.Model(MODEL, n_threads=2, mmproj=MMPROJ) as m:
+            with gemma4.Input("A") as inp:
+                inp.add_image(self.path(self.IMAGE), 70).add_text("B").add_audio(self.path(self.AUDIO))
+                inp.add_text("C").add_image(self.path("tiny_40x30.png"), 70)
+                n = m.n_tokens(inp)
+                with gemma4.Session(m, n_ctx=512) as s:
+                    s.append(inp)
+                    want = s.tokens()
+            image_start = m.special_token(gemma4.Special.IMAGE_START)
+            audio_start = m.special_token(gemma4.Special.AUDIO_START)
+        self.assertEqual(ids, want)
+        self.assertEqual(input_tokens(r.stderr), n)
+        self.assertEqual(ids.count(image_start), 2)
+        self.assertEqual(ids.count(audio_start), 1)
+        # In marker order: image, then audio, then the second image.
+        first_img = ids.index(image_start)
+        self.assertLess(first_img, ids.index(audio_start))
+        self.assertLess(ids.index(audio_start), len(ids) - 1 - ids[::-1].index(image_start))
+
+    def test_raw_marker_count_must_match(self):
+        for prompt, media in ((PROMPT, ["--image", self.path(self.IMAGE)]),
+                              (MARK + MARK, ["--image", self.path(self.IMAGE)]),
+                              (MARK, [])):
+            r = self.cli("--raw", "-p", prompt, "-n", "0", *media)
+            self.assertEqual(r.returncode, 1, (prompt, media, r.stderr))
+            self.assertIn(MARK.encode(), r.stderr)
+
+    def test_logits_out_with_media_equals_the_bindings(self):
+        import gemma4
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "logits.f32")
+            r = self.cli("--raw", "-p", "Look: " + MARK + " and listen: " + MARK + " done", "--image",
+                         self.path(self.IMAGE), "--audio", self.path(self.AUDIO), "-n", "0", "--logits-out", out)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out, "rb") as f:
+                data = f.read()
+        with gemma4.Model(MODEL, n_threads=2, mmproj=MMPROJ) as m:
+            with gemma4.Input("Look: ").add_image(self.path(self.IMAGE)).add_text(" and listen: ") as inp:
+                inp.add_audio(self.path(self.AUDIO)).add_text(" done")
+                s = gemma4.Session(m)
+                s.append(inp)
+                want = s.logits()
+        got = struct.unpack("<%df" % (len(data) // 4), data)
+        self.assertEqual(len(got), len(want))
+        # Same library, input and thread count; float32 noise allowed should batch splits differ.
+        for a, b in zip(got, want):
+            self.assertAlmostEqual(a, b, delta=1e-3 * max(1.0, abs(b)))
+
+    def test_media_errors(self):
+        # No projector: the library refuses the image turn (runtime error, exit 2).
+        r = run(CLI, "-m", MODEL, "-t", "2", "--image", self.path(self.IMAGE), "-p", "x", "-n", "0")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"GEMMA4_ERR_UNSUPPORTED", r.stderr)
+        # A corrupt image names the file.
+        with tempfile.NamedTemporaryFile(suffix=".png", delete=False) as f:
+            with open(self.path(self.IMAGE), "rb") as src:
+                f.write(src.read()[:300])
+        try:
+            r = self.cli("--image", f.name, "-p", "x", "-n", "0")
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"GEMMA4_ERR_BAD_FORMAT", r.stderr)
+        self.assertIn(f.name.encode(), r.stderr)
+        # Usage errors (exit 1): a budget the embedder was not trained for, a bad frame rate.
+        for args in (["--image-tokens", "100"], ["--video-tokens", "0"], ["--video-fps", "0"], ["--image"]):
+            r = self.cli("-p", "x", *args)
+            self.assertEqual(r.returncode, 1, (args, r.stderr))
+
+    def test_media_too_big_for_the_context(self):
+        r = self.cli("-c", "128", "--image", self.path(self.IMAGE), "-p", "x", "-n", "0")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"GEMMA4_ERR_CONTEXT_FULL", r.stderr)
+        self.assertGreater(input_tokens(r.stderr), 128)
+
+    # ---- video: needs the ffmpeg program and a CLI built with FFmpeg ----
+
+    def make_clip(self, d, seconds, size="160x120", rate=10, audio=True):
+        if not shutil.which("ffmpeg"):
+            self.skipTest("no ffmpeg program to make a test clip")
+        path = os.path.join(d, "clip.mp4")
+        args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                "testsrc=size=%s:rate=%d:duration=%d" % (size, rate, seconds)]
+        if audio:
+            args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=%d" % seconds]
+        args += ["-c:v", "mpeg4", "-pix_fmt", "yuv420p"] + (["-c:a", "aac"] if audio else []) + [path]
+        r = run(*args, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return path
+
+    def test_video_without_ffmpeg_says_so(self):
+        if CLI_VIDEO:
+            self.skipTest("this CLI has FFmpeg")
+        r = self.cli("--video", "clip.mp4", "-p", "x")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"without FFmpeg", r.stderr)
+
+    @unittest.skipUnless(CLI_VIDEO, "gemma4-cli built without FFmpeg (GEMMA4_CLI_VIDEO=OFF)")
+    def test_video_frames_timestamps_and_soundtrack(self):
+        import gemma4
+        with gemma4.Model(MODEL, n_threads=1, mmproj=MMPROJ) as m:
+            image_start = m.special_token(gemma4.Special.IMAGE_START)
+            audio_start = m.special_token(gemma4.Special.AUDIO_START)
+            audio_soft = m.token_lookup("<|audio|>")
+            video_soft = m.token_lookup("<|video|>")
+            with tempfile.TemporaryDirectory() as d:
+                clip = self.make_clip(d, 3)
+                runs = {}
+                for fps in ("1", "0.5"):
+                    r = self.cli("--tokenize", "-p", "Watch: " + MARK + " What happens?", "--video", clip,
+                                 "--video-fps", fps, "-v")
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    runs[fps] = [int(x) for x in r.stdout.split()]
+                    self.assertEqual(len(runs[fps]), input_tokens(r.stderr) + 1)  # + <bos>
+                r = self.cli("-p", "Describe the video.", "--video", clip, "--temp", "0", "-n", "4")
+                self.assertEqual(r.returncode, 0, r.stderr)
+            text1 = m.detokenize(runs["1"], render_special=True)
+            text05 = m.detokenize(runs["0.5"], render_special=True)
+        # 3 s sampled at 1 fps: frames at 0, 1, 2 s; at 0.5 fps: 0 and 2 s. (Higher rates do
+        # not fit the test model's 512-token context.)
+        self.assertEqual(runs["1"].count(image_start), 3)
+        self.assertEqual(runs["0.5"].count(image_start), 2)
+        for stamp in ("00:00", "00:01", "00:02"):
+            self.assertIn(stamp, text1)
+        self.assertNotIn("00:03", text1)
+        self.assertIn("00:02", text05)
+        self.assertNotIn("00:01", text05)
+        # 160x120 frames at the default 70 tokens: the same grid for every frame.
+        n_video = runs["1"].count(video_soft)
+        self.assertEqual(n_video % 3, 0)
+        self.assertTrue(0 < n_video // 3 <= 70, n_video)
+        # The soundtrack follows the frames: 3 s at 40 ms per token = 75 soft tokens (the AAC
+        # encoder may pad a frame or two at the ends: +-2 tokens).
+        self.assertGreater(runs["1"].index(audio_start), len(runs["1"]) - 1 - runs["1"][::-1].index(image_start))
+        self.assertLessEqual(abs(runs["1"].count(audio_soft) - 75), 2)
+
+    @unittest.skipUnless(CLI_VIDEO, "gemma4-cli built without FFmpeg (GEMMA4_CLI_VIDEO=OFF)")
+    def test_five_minute_video_fits_32k(self):
+        # 5 min at 1 fps, 70 tokens a frame, with its soundtrack: the CLI counts it before
+        # running anything. The test model's context is 512, so the run must stop there with a
+        # clear message, and the count it printed must be within a 32k context.
+        with tempfile.TemporaryDirectory() as d:
+            clip = self.make_clip(d, 300, size="128x96", rate=2)
+            r = self.cli("-p", "What happens?", "--video", clip, "-n", "0", timeout=300)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"GEMMA4_ERR_CONTEXT_FULL", r.stderr)
+        self.assertIn(b"raise -c", r.stderr)
+        n = input_tokens(r.stderr)
+        self.assertIsNotNone(n, r.stderr)
+        # 300 frames x (soft tokens + begin/end + timestamp) + 7500 audio tokens.
+        self.assertGreater(n, 300 * 3 + 7500)
+        self.assertLessEqual(n, 32768)
 
 
 @unittest.skipUnless(MODEL and SIMPLE and os.path.exists(MODEL), "GEMMA4_SIMPLE not set")
