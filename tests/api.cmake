@@ -15,8 +15,9 @@ add_test(NAME api_make_models COMMAND ${CMAKE_COMMAND} -E env bash -c "\
 set_tests_properties(api_make_models PROPERTIES FIXTURES_SETUP gemma4_api_models)
 
 # Linked against the public target only: these programs see what a user of the library sees.
+add_executable(api_test ${CMAKE_CURRENT_SOURCE_DIR}/api/api_test.cpp ${CMAKE_CURRENT_SOURCE_DIR}/api/api_session_test.cpp)
+add_executable(hostile_files_test ${CMAKE_CURRENT_SOURCE_DIR}/api/hostile_files_test.cpp)
 foreach(name api_test hostile_files_test)
-  add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/api/${name}.cpp)
   target_link_libraries(${name} PRIVATE gemma4 doctest::doctest Threads::Threads)
   target_compile_definitions(${name} PRIVATE GEMMA4_API_MODELS_DIR="${GEMMA4_API_MODELS_DIR}")
 endforeach()

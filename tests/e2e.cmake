@@ -77,3 +77,10 @@ gemma4_e2e(mm_gguf_q4_0_long_audio mm-q4_0.gguf 0.35 --mmproj ${GEMMA4_MODELS_DI
 gemma4_e2e(mm_gguf_resized_images mm-f32.gguf 0.1 --mmproj ${GEMMA4_MODELS_DIR}/mm-f32.mmproj.gguf
   --image ${MEDIA}/gray_97x61.png --image ${MEDIA}/rgb_768x768.png:70 --image ${MEDIA}/strip_1000x60.png:140
   --tokens 2,300,301,302,-1,303,-1,-1,304 --batch 300 --tag resized)
+
+# Video: three frames (70-token budget, so resized) rendered by the engine as "mm:ss " + frame;
+# compare.py hands the engine's expanded prompt to the reference with each frame re-expanded
+# there (the timestamp text itself is checked in tests/api).
+gemma4_e2e(mm_gguf_video mm-f32.gguf 0.1 --mmproj ${GEMMA4_MODELS_DIR}/mm-f32.mmproj.gguf
+  --video-frame ${MEDIA}/rgb_768x768.png@0 --video-frame ${MEDIA}/rgb_320x240.png@1.5
+  --video-frame ${MEDIA}/tall_90x500.png@65 --tokens 2,300,-1,-1,-1,301 --tag video)

@@ -253,7 +253,8 @@ gemma4_status add_video(gemma4_input* input, const std::string& path, double fps
     *err = "--video-fps must be positive";
     return GEMMA4_ERR_INVALID_ARGUMENT;
   }
-  av_log_set_level(AV_LOG_ERROR);  // FFmpeg's own chatter on stderr: errors only
+  // FFmpeg logs to stderr itself; its errors reach the user through *err, so only fatal ones.
+  av_log_set_level(AV_LOG_FATAL);
   VideoReader reader(input, path, fps, max_tokens, with_audio);
   return reader.run(cancelled, summary, err);
 }

@@ -127,7 +127,9 @@ int32_t gemma4_version_number(void) { return GEMMA4_VERSION_NUMBER; }
 int32_t gemma4_abi_version(void) { return GEMMA4_ABI_VERSION; }
 const char* gemma4_last_error(void) { return t_last_error.c_str(); }
 
-const char* gemma4_status_string(gemma4_status status) {
+const char* gemma4_status_string(gemma4_status status_enum) {
+  int32_t status;  // any int may come from C (see gemma4_session_add_turn)
+  std::memcpy(&status, &status_enum, sizeof status);
   switch (status) {
     case GEMMA4_OK: return "GEMMA4_OK: success";
     case GEMMA4_ERR_INVALID_ARGUMENT: return "GEMMA4_ERR_INVALID_ARGUMENT: invalid argument";
@@ -283,8 +285,10 @@ gemma4_status gemma4_token_to_piece(const gemma4_context* ctx, int32_t token, ch
   });
 }
 
-int32_t gemma4_special_token(const gemma4_context* ctx, gemma4_special which) {
+int32_t gemma4_special_token(const gemma4_context* ctx, gemma4_special which_enum) {
   if (!ctx || !ctx->ctx) { t_last_error = "context is NULL"; return -1; }
+  int32_t which;  // any int may come from C (see gemma4_session_add_turn)
+  std::memcpy(&which, &which_enum, sizeof which);
   const SpecialTokens& s = ctx->ctx->special();
   switch (which) {
     case GEMMA4_TOKEN_PAD: return s.pad;
@@ -510,7 +514,10 @@ gemma4_status gemma4_session_reset(gemma4_session* session) {
   return guard([&] { session_of(session).reset(); });
 }
 
-gemma4_status gemma4_session_add_turn(gemma4_session* session, gemma4_role role, const gemma4_input* input) {
+gemma4_status gemma4_session_add_turn(gemma4_session* session, gemma4_role role_enum, const gemma4_input* input) {
+  // A C caller may pass any int; in C++ an out-of-range enum value is undefined: read it as an int.
+  int32_t role;
+  std::memcpy(&role, &role_enum, sizeof role);
   return guard([&] {
     Session& s = session_of(session);
     const Input& in = input_of(input);
@@ -635,6 +642,11 @@ int32_t gemma4_session_n_tokens(const gemma4_session* session) {
 int32_t gemma4_session_n_ctx(const gemma4_session* session) {
   if (!session || !session->s) { t_last_error = "session is NULL"; return -1; }
   return session->s->n_ctx();
+}
+
+int64_t gemma4_session_kv_bytes(const gemma4_session* session) {
+  if (!session || !session->s) { t_last_error = "session is NULL"; return -1; }
+  return static_cast<int64_t>(session->s->kv_bytes());
 }
 
 gemma4_status gemma4_session_tokens(const gemma4_session* session, int32_t* out, size_t capacity, size_t* n_tokens) {

@@ -28,7 +28,27 @@ def read_engine(path):
         n_gen, n_vocab, stop = struct.unpack("<3i", f.read(12))
         toks = np.frombuffer(f.read(4 * n_gen), dtype="<i4")
         logits = np.frombuffer(f.read(4 * n_vocab * (n_gen + 1)), dtype="<f4").reshape(n_gen + 1, n_vocab)
-    return toks, logits, stop
+        (n_hist,) = struct.unpack("<i", f.read(4))
+        hist = np.frombuffer(f.read(4 * n_hist), dtype="<i4")
+    return toks, logits, stop, hist
+
+
+def video_prompt(hist, vocab_ids):
+    """The engine's expanded prompt with each <|image> ... <image|> run of video soft tokens
+    replaced by one -1 marker: the reference re-expands each frame itself, while the frames'
+    "mm:ss " timestamp text comes from the engine's rendering (checked in tests/api)."""
+    out, i = [], 0
+    while i < len(hist):
+        if hist[i] == vocab_ids["<|image>"] and i + 1 < len(hist) and hist[i + 1] == vocab_ids["<|video|>"]:
+            j = i + 1
+            while hist[j] == vocab_ids["<|video|>"]:
+                j += 1
+            out.append(-1)
+            i = j + 1
+        else:
+            out.append(int(hist[i]))
+            i += 1
+    return out
 
 
 def main():
@@ -44,6 +64,7 @@ def main():
     ap.add_argument("--mmproj", default=None)
     ap.add_argument("--image", action="append", default=[], help="FILE[:BUDGET]; marks -1 in --tokens")
     ap.add_argument("--audio", action="append", default=[], help="16 kHz WAV; marks -1 in --tokens")
+    ap.add_argument("--video-frame", action="append", default=[], help="FILE@SECONDS; marks -1 in --tokens")
     ap.add_argument("--tag", default="")
     a = ap.parse_args()
 
@@ -63,15 +84,29 @@ def main():
     for au in a.audio:
         ref_media += ["--audio", au]
         eng_media += ["--audio", au]
+    for vf in a.video_frame:
+        # Each frame is its own item for the reference (time 0: never grouped with the previous).
+        ref_media += ["--video-frame", vf.rsplit("@", 1)[0] + "@0"]
+        eng_media += ["--video-frame", vf]
     ref_out = os.path.join(a.workdir, tag + ".ref.npz")
     eng_out = os.path.join(a.workdir, tag + ".engine.bin")
-    subprocess.run([sys.executable, REF, a.model, "--tokens", a.tokens, "--n-gen", str(a.n_gen), "--out", ref_out] + ref_media,
-                   check=True)
     subprocess.run([a.runner, a.model, a.tokens, str(a.n_gen), eng_out, str(a.threads), str(a.batch)] + eng_media,
                    check=True)
+    e_tokens, e_logits, stop, hist = read_engine(eng_out)
+    ref_tokens = a.tokens
+    if a.video_frame:
+        sys.path.insert(0, os.path.dirname(REF))
+        import gemma4_ref  # the reference's own reader, for the two token ids
+        vocab = gemma4_ref.load_model(a.model, a.mmproj)["vocab"]
+        ids = {t: vocab.index(t) for t in ("<|image>", "<|video|>")}
+        ref_tokens = ",".join(str(t) for t in video_prompt(hist, ids))
+        if a.image or a.audio:
+            print("FAIL: --video-frame cannot be combined with --image/--audio in this script")
+            return 1
+    subprocess.run([sys.executable, REF, a.model, "--tokens", ref_tokens, "--n-gen", str(a.n_gen), "--out", ref_out]
+                   + ref_media, check=True)
     ref = np.load(ref_out)
     r_logits, r_tokens, r_margins = ref["logits"], ref["gen_tokens"], ref["margins"]
-    e_tokens, e_logits, stop = read_engine(eng_out)
 
     ok = True
     steps = min(len(e_tokens), len(r_tokens))

@@ -1,7 +1,7 @@
 /* End-to-end probe of the engine through the public C API, for tests/e2e/compare.py.
  *
  *   e2e_runner MODEL TOKENS N_GEN OUT [N_THREADS] [N_BATCH] [--mmproj F] [--image F[:BUDGET]]...
- *              [--audio F]...
+ *              [--audio F]... [--video-frame F@SECONDS]...
  *
  * TOKENS is a comma-separated prompt (including <bos>); each -1 in it is replaced, in order, by
  * the next --image / --audio item (the library renders its begin/end tokens). The program
@@ -10,7 +10,8 @@
  *   3. replays prompt + generated tokens one by one in a second session, recording the logits
  *      after each, so every step's logits can be compared with the reference.
  * OUT (binary, little-endian): int32 n_gen, int32 n_vocab, int32 stop_reason,
- * int32 tokens[n_gen], float32 logits[(n_gen + 1) * n_vocab].
+ * int32 tokens[n_gen], float32 logits[(n_gen + 1) * n_vocab], int32 n_hist, int32 hist[n_hist]
+ * where hist is the prompt as the session holds it (media expanded, placeholders shown).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +47,10 @@ static void append_tokens(gemma4_session* s, gemma4_input* in, const int32_t* t,
 
 /* Media items from the command line, in order. */
 typedef struct {
-  char kind; /* 'i' image, 'a' audio */
+  char kind; /* 'i' image, 'a' audio, 'v' video frame */
   const char* path;
   int budget;
+  double t;
 } media_item;
 
 /* The prompt as an input: runs of ids between -1 markers, each marker an item. */
@@ -66,10 +68,22 @@ static void build_prompt(gemma4_input* in, const int32_t* t, size_t n, const med
       exit(1);
     }
     const media_item* m = &media[next++];
-    if (m->kind == 'i')
+    if (m->kind == 'i') {
       CHECK(gemma4_input_add_image_file(in, m->path, m->budget));
-    else
+    } else if (m->kind == 'a') {
       CHECK(gemma4_input_add_audio_file(in, m->path));
+    } else {
+      /* Consecutive frames (one -1 marker each) form one video. */
+      FILE* f = fopen(m->path, "rb");
+      if (!f) {
+        perror(m->path);
+        exit(2);
+      }
+      static unsigned char buf[1 << 22];
+      size_t n_read = fread(buf, 1, sizeof buf, f);
+      fclose(f);
+      CHECK(gemma4_input_add_video_frame_encoded(in, buf, n_read, m->t, 0));
+    }
   }
   if (next != n_media) {
     fprintf(stderr, "fewer -1 markers than media items\n");
@@ -97,6 +111,17 @@ int main(int argc, char** argv) {
   for (; argp + 1 < argc && n_media < 16; argp += 2) {
     if (strcmp(argv[argp], "--mmproj") == 0) {
       mmproj = argv[argp + 1];
+    } else if (strcmp(argv[argp], "--video-frame") == 0) {
+      media_item* m = &media[n_media++];
+      m->kind = 'v';
+      m->path = argv[argp + 1];
+      m->budget = 0;
+      m->t = 0;
+      char* at = strrchr(argv[argp + 1], '@');
+      if (at) {
+        *at = 0;
+        m->t = atof(at + 1);
+      }
     } else if (strcmp(argv[argp], "--image") == 0 || strcmp(argv[argp], "--audio") == 0) {
       media_item* m = &media[n_media++];
       m->kind = argv[argp][2];
@@ -144,6 +169,10 @@ int main(int argc, char** argv) {
   build_prompt(in, prompt, n_prompt, media, n_media);
   CHECK(gemma4_session_append(a, in));
   CHECK(gemma4_session_logits(a, logits, nv, &got));
+  size_t n_hist = 0;
+  gemma4_session_tokens(a, NULL, 0, &n_hist);
+  int32_t* hist = malloc(sizeof(int32_t) * (n_hist + 1));
+  CHECK(gemma4_session_tokens(a, hist, n_hist, &n_hist));
   gemma4_generate_params gp;
   CHECK(gemma4_generate_params_default(&gp));
   gp.temperature = 0;
@@ -168,7 +197,11 @@ int main(int argc, char** argv) {
   fwrite(hdr, sizeof hdr, 1, f);
   fwrite(gen.tokens, sizeof(int32_t), (size_t)gen.n, f);
   fwrite(logits, sizeof(float), nv * (size_t)(gen.n + 1), f);
+  int32_t nh = (int32_t)n_hist;
+  fwrite(&nh, sizeof nh, 1, f);
+  fwrite(hist, sizeof(int32_t), n_hist, f);
   fclose(f);
+  free(hist);
   free(logits);
   free(gen.tokens);
   gemma4_input_free(in);

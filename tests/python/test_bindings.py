@@ -159,6 +159,20 @@ class BindingsTest(unittest.TestCase):
         self.assertEqual(s.n_tokens, len(hist))
         self.assertEqual(s.n_ctx, 128)
 
+    def test_kv_types(self):
+        sizes = {}
+        for kv in (gemma4.KvType.F16, gemma4.KvType.BF16, gemma4.KvType.F32):
+            with gemma4.Session(self.model, n_ctx=128, kv_type=kv) as s:
+                sizes[kv] = s.kv_bytes
+                s.append("Hello world")
+                self.assertTrue(all(math.isfinite(x) for x in s.logits()))
+        self.assertGreater(sizes[gemma4.KvType.F16], 0)
+        self.assertEqual(sizes[gemma4.KvType.F16], sizes[gemma4.KvType.BF16])
+        self.assertEqual(sizes[gemma4.KvType.F32], 2 * sizes[gemma4.KvType.F16])  # 4 vs 2 bytes an element
+        with self.assertRaises(gemma4.Gemma4Error) as cm:
+            gemma4.Session(self.model, n_ctx=128, kv_type=7)
+        self.assertEqual(cm.exception.status, gemma4.Status.ERR_INVALID_ARGUMENT)
+
     def test_context_full(self):
         s = gemma4.Session(self.model, n_ctx=16)
         with self.assertRaises(gemma4.Gemma4Error) as cm:

@@ -27,10 +27,10 @@ import threading
 from collections import namedtuple
 
 from . import _capi
-from ._capi import LogLevel, Modality, Role, Special, Status, StopReason  # noqa: F401  (re-exported)
+from ._capi import KvType, LogLevel, Modality, Role, Special, Status, StopReason  # noqa: F401  (re-exported)
 
 __all__ = ["Model", "Session", "Input", "Gemma4Error", "Status", "Role", "Special", "StopReason", "LogLevel",
-           "Modality", "Token", "GenerateResult", "version", "abi_version", "library_path"]
+           "Modality", "KvType", "Token", "GenerateResult", "version", "abi_version", "library_path"]
 
 _lib, library_path = _capi.load_library()
 
@@ -365,11 +365,13 @@ _QUEUE_TOKENS = 16  # tokens the generating thread may run ahead of the consumer
 class Session:
     """One conversation (gemma4_session): KV cache, history, sampler state.
 
-    Session(model, n_ctx=0, n_batch=0, thinking=False, seed=0, parse_special=True, progress=None)
+    Session(model, n_ctx=0, n_batch=0, thinking=False, seed=0, parse_special=True, progress=None,
+            kv_type=KvType.F16)
     Use from one thread at a time; cancel() may be called from any thread.
     """
 
-    def __init__(self, model, n_ctx=0, n_batch=0, thinking=False, seed=0, parse_special=True, progress=None):
+    def __init__(self, model, n_ctx=0, n_batch=0, thinking=False, seed=0, parse_special=True, progress=None,
+                 kv_type=KvType.F16):
         self._s = None
         self._model = model  # keeps the Model's Python callbacks alive as long as the context
         params = _capi.SessionParams()
@@ -379,6 +381,7 @@ class Session:
         params.thinking = 1 if thinking else 0
         params.seed = seed
         params.parse_special = 1 if parse_special else 0
+        params.kv_type = int(kv_type)
         self._progress_cb = _progress_callback(progress)  # called on every prefill: keep alive
         params.progress_fn = self._progress_cb
         handle = ctypes.c_void_p()
@@ -574,6 +577,11 @@ class Session:
     @property
     def n_ctx(self):
         return _lib.gemma4_session_n_ctx(self._handle())
+
+    @property
+    def kv_bytes(self):
+        """Bytes of the KV cache (allocated when the session was created)."""
+        return _lib.gemma4_session_kv_bytes(self._handle())
 
     def tokens(self):
         """Token history of the session (everything in its context)."""

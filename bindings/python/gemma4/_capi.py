@@ -69,6 +69,12 @@ PCM_F32 = 0
 PCM_S16 = 1
 
 
+class KvType(enum.IntEnum):
+    F16 = 0
+    BF16 = 1
+    F32 = 2
+
+
 class Role(enum.IntEnum):
     SYSTEM = 0
     USER = 1
@@ -146,7 +152,7 @@ class SessionParams(Structure):
         ("thinking", c_int32),
         ("seed", c_uint64),
         ("parse_special", c_int32),
-        ("reserved0", c_int32),
+        ("kv_type", c_int32),
         ("progress_fn", PROGRESS_FN),
         ("progress_user_data", c_void_p),
     ]
@@ -280,6 +286,7 @@ def _declare(lib):
         "gemma4_session_logits": (st, [sess, P(c_float), c_size_t, P(c_size_t)]),
         "gemma4_session_n_tokens": (c_int32, [sess]),
         "gemma4_session_n_ctx": (c_int32, [sess]),
+        "gemma4_session_kv_bytes": (ctypes.c_int64, [sess]),
         "gemma4_session_tokens": (st, [sess, P(c_int32), c_size_t, P(c_size_t)]),
     }
     for name, (restype, argtypes) in sig.items():

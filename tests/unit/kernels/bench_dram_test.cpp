@@ -163,10 +163,11 @@ TEST_SUITE("bench-dram" * doctest::skip()) {
       for (int threads : {1, 2}) {
         ThreadPool pool(threads);
         double cpu = 0;
-        double mv = matvec_gbs(k, t, m, rows, cols, pool, 3, &cpu);
-        std::printf("matvec %-5s %s embedding %lldx%lld (%.2f GiB) threads %d: %6.2f GB/s\n", dtype_name(t),
-                    isa_name(k.isa), static_cast<long long>(rows), static_cast<long long>(cols),
-                    static_cast<double>(m.buf.size()) / (1 << 30), threads, mv);
+        double mv = matvec_gbs(k, t, m, rows, cols, pool, 8, &cpu);
+        double rd = read_gbs(m.buf, pool);
+        std::printf("matvec %-5s %s embedding %lldx%lld (%.2f GiB) threads %d: %6.2f GB/s  (read loop %6.2f GB/s)\n",
+                    dtype_name(t), isa_name(k.isa), static_cast<long long>(rows), static_cast<long long>(cols),
+                    static_cast<double>(m.buf.size()) / (1 << 30), threads, mv, rd);
         std::fflush(stdout);
       }
     }
