@@ -75,7 +75,8 @@ class Binder {
   }
 
   // A float vector of n values stored as F32, F16 or BF16 (shape [n], or [1] for a scalar).
-  std::vector<float> vector(const std::string& name, int64_t n) {
+  // counted = false for constants stored as tensors (rope_freqs): not parameters of the model.
+  std::vector<float> vector(const std::string& name, int64_t n, bool counted = true) {
     const TensorInfo& t = require(name);
     if (t.n_elements() != n || t.ne.empty() || t.ne[0] != n)
       fail(Status::bad_format, "tensor '" + name + "' has shape " + shape_str(t.ne) + ", expected [" +
@@ -107,7 +108,7 @@ class Binder {
       }
       if (!std::isfinite(v[i])) fail(Status::bad_format, "tensor '" + name + "' contains NaN or infinity");
     }
-    account(t);
+    if (counted) account(t);
     return v;
   }
 

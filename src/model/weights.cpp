@@ -80,7 +80,7 @@ Weights load_weights(ModelConfig& c, const TensorLookup& lookup, TensorNaming na
     if (!l.sliding) hd_full = l.head_dim;
   if (naming == TensorNaming::gguf && hd_full > 0) {
     if (bind.find(top.rope_freqs)) {
-      c.rope_freq_divisors_full = bind.vector(top.rope_freqs, hd_full / 2);
+      c.rope_freq_divisors_full = bind.vector(top.rope_freqs, hd_full / 2, /*counted=*/false);
       for (float d : c.rope_freq_divisors_full)
         if (!(d > 0)) fail(Status::bad_format, "tensor 'rope_freqs.weight' must hold positive divisors");
     } else {
