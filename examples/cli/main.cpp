@@ -128,6 +128,7 @@ bool Cli::create_session() {
   if (!ok(gemma4_session_params_default(&sp), "gemma4_session_params_init")) return false;
   sp.n_ctx = o_.n_ctx;
   sp.thinking = o_.think ? 1 : 0;
+  sp.kv_type = o_.kv_type;
   if (o_.seed) sp.seed = *o_.seed;
   sp.progress_fn = on_progress;
   sp.progress_user_data = &prefill_;

@@ -42,6 +42,7 @@ const char kUsage[] =
     "      --seed N            sampler seed (default: fixed, runs repeat)\n"
     "      --stop TEXT         stop when TEXT appears (repeatable)\n"
     "      --no-mmap           read the weights into memory instead of mapping them\n"
+    "      --kv-type T         KV cache type: f16 (default), bf16 or f32\n"
     "\n"
     "Images, audio and video (need a model with embedders: a GGUF model + --mmproj, or a\n"
     "Hugging Face folder that has them). Media go into the user turn in the order given,\n"
@@ -160,6 +161,15 @@ bool parse_one(int argc, char** argv, int* i, Options* o, ParseResult* r) {
   if (a == "-i" || a == "--interactive") return o->interactive = true;
   if (a == "--think") return o->think = true;
   if (a == "--no-mmap") return o->no_mmap = true;
+  if (a == "--kv-type") {
+    if (!value(&v)) return false;
+    const std::string t = v;
+    if (t == "f16") o->kv_type = GEMMA4_KV_F16;
+    else if (t == "bf16") o->kv_type = GEMMA4_KV_BF16;
+    else if (t == "f32") o->kv_type = GEMMA4_KV_F32;
+    else return usage_error("--kv-type must be f16, bf16 or f32");
+    return true;
+  }
   if (a == "--raw") return o->raw = true;
   if (a == "--tokenize") return o->tokenize = true;
   if (a == "-v" || a == "--verbose") return ++o->verbose, true;

@@ -30,6 +30,7 @@ struct Options {
   bool interactive = false;     // -i
   bool think = false;
   bool no_mmap = false;
+  int32_t kv_type = 0;  // GEMMA4_KV_F16
   bool raw = false;
   bool tokenize = false;
   std::string logits_out;
