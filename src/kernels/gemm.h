@@ -37,8 +37,18 @@ constexpr int64_t kQ8StepElems = 128;
 constexpr int kQ8BlockRows = 8;                 // weight rows unpacked at a time, per thread
 constexpr size_t kQ8WBlockBytes = 8 * 8 * 256;  // kQ8BlockRows x 8 steps x 256-byte steps
 
+// The int8 prefill GEMM of x86/avx512/gemm_qk.cpp (Q4_K and Q6_K weights): X quantized per token
+// to Q8_K (kQKXBytes per token and super-block, tokens padded to kQKTokTile), each thread
+// unpacking kQKRows whole weight rows at a time (kQKWBytes per row and super-block).
+constexpr int kQKTokTile = 3;
+constexpr int kQKRows = 4;
+constexpr size_t kQKXBytes = 320;
+constexpr size_t kQKWBytes = 576;
+
 namespace avx512 {
 const KernelTable* table();
+void matmul_qk(const KernelTable& k, const MatView& W, const float* X, int64_t T, float* Y,
+               ThreadPool& pool, void* scratch);
 void matmul_q8(const KernelTable& k, const MatView& W, const float* X, int64_t T, float* Y,
                ThreadPool& pool, void* scratch);
 void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t K, float* Y,

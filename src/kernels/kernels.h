@@ -34,7 +34,15 @@ struct KernelTable {
   // Float vector helpers used by attention.
   float (*dot_f32)(const float* a, const float* b, int64_t n);
   void (*axpy_f32)(float a, const float* x, float* y, int64_t n);  // y += a*x
+  // Attention over n cached rows of hd elements stored as t (F32, F16 or BF16; rows[j] points
+  // at row j, so a ring buffer's wrap costs nothing), for nh query heads at once: each row is
+  // read and converted once for all heads. hd <= kAttnMaxHeadDim.
+  //   attn_scores: sc[h * ld + j] = dot(q + h * hd, row j)          (sum order unspecified)
+  //   attn_values: o[h * hd + i] += sum_j p[h * ld + j] * row_j[i]  (in j order, one fma per j)
+  void (*attn_scores)(DType t, const void* const* rows, int n, const float* q, int nh, int hd, float* sc, int ld);
+  void (*attn_values)(DType t, const void* const* rows, int n, const float* p, int ld, int nh, int hd, float* o);
 };
+constexpr int kAttnMaxHeadDim = 1024;
 
 // The table for an ISA, or nullptr when this CPU (or this build) lacks it.
 const KernelTable* kernel_table(Isa isa);
@@ -48,7 +56,7 @@ size_t activation_bytes(DType t, int64_t n);
 //     x is converted once by quantize_activation (so quantized types see x rounded to 8 bits
 //     per block), then the rows are split over the pool.
 //   matmul: Y[T][W.rows] = X[T][W.cols] W^T               (prefill: T tokens at once)
-//     Where matmul_quantizes_activation(isa, W.type) (AVX-512 with Q4_0/Q8_0 weights), each
+//     Where matmul_quantizes_activation(isa, W.type) (AVX-512 with Q4_0/Q8_0/Q4_K/Q6_K weights), each
 //     row of X is quantized like matvec's x and every output equals matvec's bit for bit (an
 //     int8 VNNI GEMM). Otherwise a float GEMM: in chunks of 512 columns, each task dequantizes 16 rows
 //     of W to float and multiplies all T rows of X with them (X used as float, sums in k order). matmul_scratch_bytes' n_threads

@@ -51,7 +51,8 @@ size_t activation_bytes(DType t, int64_t n) {
 size_t matvec_scratch_bytes(DType t, int64_t cols) { return activation_bytes(t, cols); }
 
 bool matmul_quantizes_activation(Isa isa, DType t) {
-  return isa == Isa::avx512 && (t == DType::Q4_0 || t == DType::Q8_0);
+  return isa == Isa::avx512 &&
+         (t == DType::Q4_0 || t == DType::Q8_0 || t == DType::Q4_K || t == DType::Q6_K);
 }
 
 size_t matmul_scratch_bytes(DType t, int64_t cols, int64_t max_T, int n_threads) {
@@ -65,6 +66,16 @@ size_t matmul_scratch_bytes(DType t, int64_t cols, int64_t max_T, int n_threads)
     size_t q8 = kAlign + static_cast<size_t>(n_threads) * (act + kQ8WBlockBytes) +
                 static_cast<size_t>((cols + kQ8StepElems - 1) / kQ8StepElems * tpad) * kQ8StepBytes;
     b = std::max(b, q8);
+  }
+  if (t == DType::Q4_K || t == DType::Q6_K) {
+    // The Q8_K path: per thread one quantized token and kQKRows unpacked whole rows, then the
+    // packed super-blocks of all tokens.
+    int64_t tpad = (std::max<int64_t>(max_T, 1) + kQKTokTile - 1) / kQKTokTile * kQKTokTile;
+    int64_t nb = cols / kQKK;
+    size_t act = (activation_bytes(t, cols) + kAlign - 1) / kAlign * kAlign;
+    size_t qk = kAlign + static_cast<size_t>(n_threads) * (act + static_cast<size_t>(kQKRows * nb) * kQKWBytes) +
+                static_cast<size_t>(nb * tpad) * kQKXBytes;
+    b = std::max(b, qk);
   }
   return b;
 }
@@ -88,7 +99,8 @@ void matmul(const KernelTable& k, const MatView& W, const float* X, int64_t T, f
   check_view(W, "matmul");
   if (T <= 0) return;
   if (matmul_quantizes_activation(k.isa, W.type)) {
-    avx512::matmul_q8(k, W, X, T, Y, pool, scratch);
+    if (W.type == DType::Q4_K || W.type == DType::Q6_K) avx512::matmul_qk(k, W, X, T, Y, pool, scratch);
+    else avx512::matmul_q8(k, W, X, T, Y, pool, scratch);
     return;
   }
   const int64_t cols = W.cols;

@@ -237,19 +237,22 @@ void Decoder::attention(int l, int T, int pos0, KvCache& cache, Activations& act
 void Decoder::attend_keys(int l, int g, const float* q, int j0, int j1, const KvCache& cache, float* scratch,
                           float* o, float* m, float* s) const {
   const int hd = c_.layers[l].head_dim, group = c_.n_head / c_.layers[l].n_kv_head;
-  float* sc = scratch;                        // [group][kAttnTile]
-  float* row_tmp = scratch + group * kAttnTile;  // [head_dim]: a K or V row converted to float
+  if (hd > kernels::kAttnMaxHeadDim)
+    fail(Status::unsupported, "attention: head_dim " + std::to_string(hd) + " exceeds the kernels' limit " +
+                                  std::to_string(kernels::kAttnMaxHeadDim));
+  float* sc = scratch;  // [group][kAttnTile]
   for (int h = 0; h < group; ++h) {
     m[h] = -INFINITY;
     s[h] = 0.0f;
   }
   std::fill(o, o + static_cast<size_t>(group) * hd, 0.0f);
+  // The kernels read the tile's cached rows in place (one pointer per key, so the ring of a
+  // sliding layer may wrap inside a tile), each row once for all `group` heads.
+  const void* rows[kAttnTile];
   for (int base = j0; base < j1; base += kAttnTile) {
     const int n = std::min(kAttnTile, j1 - base);
-    for (int j = 0; j < n; ++j) {
-      const float* kj = cache.k(l, base + j, g, row_tmp, k_);
-      for (int h = 0; h < group; ++h) sc[h * kAttnTile + j] = k_.dot_f32(q + h * hd, kj, hd);
-    }
+    for (int j = 0; j < n; ++j) rows[j] = cache.k_row(l, base + j, g);
+    k_.attn_scores(cache.type(), rows, n, q, group, hd, sc, kAttnTile);
     for (int h = 0; h < group; ++h) {
       float* row = sc + h * kAttnTile;
       float mx = m[h];
@@ -268,10 +271,8 @@ void Decoder::attend_keys(int l, int g, const float* q, int j0, int j1, const Kv
       s[h] += sum;
       m[h] = mx;
     }
-    for (int j = 0; j < n; ++j) {
-      const float* vj = cache.v(l, base + j, g, row_tmp, k_);
-      for (int h = 0; h < group; ++h) k_.axpy_f32(sc[h * kAttnTile + j], vj, o + h * hd, hd);
-    }
+    for (int j = 0; j < n; ++j) rows[j] = cache.v_row(l, base + j, g);
+    k_.attn_values(cache.type(), rows, n, sc, kAttnTile, group, hd, o);
   }
 }
 

@@ -31,6 +31,10 @@ class KvCache {
   const float* v(int layer, int pos, int kv_head, float* tmp, const kernels::KernelTable& kt) const {
     return load(layers_[layer].v, layer, pos, kv_head, tmp, kt);
   }
+  // The stored row (elements of type()) of (layer, pos, kv_head), for kernels that read the
+  // cache in place (KernelTable::attn_scores / attn_values).
+  const void* k_row(int layer, int pos, int kv_head) const { return layers_[layer].k.data() + offset(layer, pos, kv_head); }
+  const void* v_row(int layer, int pos, int kv_head) const { return layers_[layer].v.data() + offset(layer, pos, kv_head); }
   // True if positions [0, pos) can be kept and the context continued from pos (every ring
   // still holds what the queries at pos.. would need).
   bool can_rewind_to(int pos, int n_past) const;

@@ -202,4 +202,54 @@ TEST_SUITE("bench-dram" * doctest::skip()) {
       }
     }
   }
+
+  // One decode step's attention on a full layer (16 query heads, head_dim 512, one KV head) at
+  // depth n: the scores and the weighted V sum over n cached F16 rows in tiles of 64 keys, as
+  // the decoder runs them, one thread. "per-row" is the former decoder loop (each row converted
+  // to float, then one dot / axpy per head); "fused" the table's attn_scores / attn_values.
+  // The cache (2 KB per key) is 8..64 MB: it streams from L3 / DRAM as in real decode.
+  TEST_CASE("bench-dram: attention, 16 heads x 512, F16 cache, depth 4096..32768") {
+    const KernelTable& k = *kernel_table(detect_isa());
+    const int nh = 16, hd = 512, tile = 64;
+    const DType t = DType::F16;
+    for (int n : {4096, 16384, 32768}) {
+      Mats kv(t, 2 * static_cast<int64_t>(n), hd, 1);  // K rows then V rows
+      const size_t rb = static_cast<size_t>(hd) * 2;
+      std::vector<float> q = random_floats(nh * hd, 5, false), o(static_cast<size_t>(nh * hd));
+      std::vector<float> sc(static_cast<size_t>(nh * tile)), tmp(static_cast<size_t>(hd));
+      std::vector<const void*> rows(static_cast<size_t>(tile));
+      double best[2] = {1e30, 1e30};
+      for (int it = 0; it < 4; ++it)
+        for (int fused = 0; fused < 2; ++fused) {
+          std::fill(o.begin(), o.end(), 0.0f);
+          double c0 = cpu_s();
+          for (int base = 0; base < n; base += tile) {
+            const uint8_t* K = kv.buf.data() + static_cast<size_t>(base) * rb;
+            const uint8_t* V = K + static_cast<size_t>(n) * rb;
+            if (fused) {
+              for (int j = 0; j < tile; ++j) rows[static_cast<size_t>(j)] = K + j * rb;
+              k.attn_scores(t, rows.data(), tile, q.data(), nh, hd, sc.data(), tile);
+              for (float& x : sc) x *= 1e-3f;  // stand-in for the softmax weights
+              for (int j = 0; j < tile; ++j) rows[static_cast<size_t>(j)] = V + j * rb;
+              k.attn_values(t, rows.data(), tile, sc.data(), tile, nh, hd, o.data());
+            } else {
+              for (int j = 0; j < tile; ++j) {
+                k.dequantize_row(t, K + j * rb, tmp.data(), hd);
+                for (int h = 0; h < nh; ++h) sc[static_cast<size_t>(h * tile + j)] = k.dot_f32(q.data() + h * hd, tmp.data(), hd);
+              }
+              for (float& x : sc) x *= 1e-3f;
+              for (int j = 0; j < tile; ++j) {
+                k.dequantize_row(t, V + j * rb, tmp.data(), hd);
+                for (int h = 0; h < nh; ++h) k.axpy_f32(sc[static_cast<size_t>(h * tile + j)], tmp.data(), o.data() + h * hd, hd);
+              }
+            }
+          }
+          best[fused] = std::min(best[fused], cpu_s() - c0);
+        }
+      double flop = 4.0 * nh * hd * n;
+      std::printf("attention %s depth %5d: per-row %7.2f ms (%5.1f GFLOP/s)  fused %7.2f ms (%5.1f GFLOP/s)\n",
+                  isa_name(k.isa), n, best[0] * 1e3, flop / best[0] * 1e-9, best[1] * 1e3, flop / best[1] * 1e-9);
+      std::fflush(stdout);
+    }
+  }
 }

@@ -147,3 +147,68 @@ TEST_CASE("Q4_0/Q8_0 rows longer than one activation segment: matmul still equal
     }
   }
 }
+
+TEST_CASE("Q4_K/Q6_K int8 GEMM at extreme quants and wide rows: matmul equals matvec exactly") {
+  // The GEMM applies the sub-block scales with vpmaddwd on int16 halves of each 4-product lane
+  // (gemm_qk.cpp); that is exact only while |lane| <= 4 * 63 * 127 fits int16. All-maximum
+  // quants, all-maximum (and for Q6_K, most negative) scales and a +-127 activation drive every
+  // lane to that limit: an overflow would make the rows differ from matvec's vpmulld sums.
+  for (Isa isa : isas()) {
+    const KernelTable& k = *kernel_table(isa);
+    for (DType t : {DType::Q4_K, DType::Q6_K}) {
+      if (!matmul_quantizes_activation(isa, t)) continue;
+      for (int64_t cols : {int64_t{768}, int64_t{15360}}) {
+        std::string isa_s = isa_name(isa), type_s = dtype_name(t);
+        CAPTURE(isa_s); CAPTURE(type_s); CAPTURE(cols);
+        const int64_t rows = 6, T = 7;  // a 4-row group + 2, two 3-token tiles + 1
+        Weights w(t, rows, cols, 31);
+        uint8_t* p = w.buf.data();
+        const int64_t nblk = rows * cols / kQKK;
+        for (int64_t b = 0; b < nblk; ++b) {
+          if (t == DType::Q4_K) {
+            BlockQ4_K& q = reinterpret_cast<BlockQ4_K*>(p)[b];
+            std::memset(q.scales, b % 2 ? 0xff : 0x3f, sizeof(q.scales));  // sc = 63; m = 63 or 0
+            std::memset(q.qs, 0xff, sizeof(q.qs));                         // q = 15
+          } else {
+            BlockQ6_K& q = reinterpret_cast<BlockQ6_K*>(p)[b];
+            std::memset(q.ql, 0xff, sizeof(q.ql));
+            std::memset(q.qh, 0xff, sizeof(q.qh));  // q = 63
+            for (int g = 0; g < 16; ++g) q.scales[g] = static_cast<int8_t>(g % 2 ? -128 : 127);
+          }
+        }
+        std::vector<float> X(static_cast<size_t>(T * cols));
+        // One magnitude per token (so every quant is +-127), signs constant over each 4-element
+        // lane group and varying between groups and tokens.
+        for (int64_t i = 0; i < T * cols; ++i)
+          X[static_cast<size_t>(i)] = ((i / 4 + i / cols) % 3 == 0 ? -1.0f : 1.0f) * static_cast<float>(1 + i / cols);
+        std::vector<float> Y1 = run_matmul(k, w, X.data(), T, 1);
+        std::vector<float> Y2 = run_matmul(k, w, X.data(), T, 2);
+        CHECK(std::memcmp(Y1.data(), Y2.data(), Y1.size() * 4) == 0);
+        std::vector<uint8_t> xq(activation_bytes(t, cols));
+        std::vector<float> y(static_cast<size_t>(rows)), xd(static_cast<size_t>(cols)), deq(static_cast<size_t>(cols));
+        int differ = 0, bad = 0;
+        for (int64_t i = 0; i < T; ++i) {
+          k.quantize_activation(t, X.data() + i * cols, cols, xq.data());
+          k.matvec_rows(w.view(), xq.data(), y.data(), 0, rows);
+          differ += std::memcmp(y.data(), Y1.data() + i * rows, y.size() * 4) != 0;
+          // And the decode result itself is right: the float64 dot of what it multiplied,
+          // within dot_tol (with |d sc q| + |dmin m| per weight, as Weights::mag).
+          ref::dequantize_activation(t, xq.data(), xd.data(), cols);
+          for (int64_t r = 0; r < rows; ++r) {
+            const uint8_t* row = p + static_cast<size_t>(r) * dtype_row_bytes(t, cols);
+            ref::dequantize_row(t, row, deq.data(), cols);
+            double exact = 0, mag = 0;
+            for (int64_t c = 0; c < cols; ++c) {
+              exact += static_cast<double>(deq[static_cast<size_t>(c)]) * xd[static_cast<size_t>(c)];
+              double wm = t == DType::Q4_K ? w.q4k_mag(row, c) : std::fabs(static_cast<double>(deq[static_cast<size_t>(c)]));
+              mag += wm * std::fabs(static_cast<double>(xd[static_cast<size_t>(c)]));
+            }
+            if (!(std::fabs(y[static_cast<size_t>(r)] - exact) <= dot_tol(t, cols, mag))) ++bad;
+          }
+        }
+        CHECK(differ == 0);
+        CHECK(bad == 0);
+      }
+    }
+  }
+}

@@ -1,5 +1,6 @@
 // The AVX2 + FMA + F16C kernel table (Haswell and later, Zen). The kernels themselves live in
 // x86/simd256.h, shared with the AVX-512 table.
+#include "kernels/attn_compose.h"
 #include "kernels/x86/simd256.h"
 
 namespace g4::kernels::avx2 {
@@ -21,7 +22,9 @@ void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t
 
 const KernelTable* table() {
   static const KernelTable t = {Isa::avx2, matvec_rows, x86::quantize_activation_256,
-                                x86::dequantize_row_256, dot_f32, axpy_f32};
+                                x86::dequantize_row_256, dot_f32, axpy_f32,
+                                attn_scores_composed<x86::dequantize_row_256, dot_f32>,
+                                attn_values_composed<x86::dequantize_row_256, axpy_f32>};
   return &t;
 }
 

@@ -14,5 +14,8 @@ struct XStep;
 float vec_dot(DType t, const void* row, const void* xq, int64_t n);
 // The table's matvec_rows (gemv.cpp).
 void matvec_rows(const MatView& W, const void* xq, float* y, int64_t r0, int64_t r1);
+// The table's fused attention kernels (attn.cpp).
+void attn_scores(DType t, const void* const* rows, int n, const float* q, int nh, int hd, float* sc, int ld);
+void attn_values(DType t, const void* const* rows, int n, const float* p, int ld, int nh, int hd, float* o);
 
 }  // namespace g4::kernels::avx512
