@@ -34,6 +34,11 @@ gemma4_status guard(F&& body) {
   }
 }
 
+// Length of a C string argument that may be GEMMA4_NUL_TERMINATED.
+inline size_t text_length(const char* text, size_t len) {
+  return len == GEMMA4_NUL_TERMINATED ? std::strlen(text) : len;
+}
+
 inline void require(bool ok, const char* what) {
   if (!ok) fail(Status::invalid_argument, what);
 }

@@ -177,9 +177,15 @@ void Decoder::attention(int l, int T, int pos0, KvCache& cache, Activations& act
   const int hd = lc.head_dim, nh = c_.n_head, nkv = lc.n_kv_head, group = nh / nkv;
   const int qd = nh * hd;
   const int64_t rows = static_cast<int64_t>(T) * nkv;
+  // Few rows (decode): split the keys into chunks of kAttnChunk so threads share the work. The
+  // split depends only on the shapes, never on the thread count, so results are identical for
+  // any number of threads.
   int chunks = 1;
-  if (rows < 2 * pool.size()) chunks = static_cast<int>(std::min<int64_t>((2 * pool.size() + rows - 1) / rows, kMaxPartials / rows));
-  if (chunks < 1) chunks = 1;
+  if (rows < 8) {
+    const int max_keys = lc.sliding ? std::min(pos0 + T, c_.sliding_window) : pos0 + T;
+    chunks = static_cast<int>(std::min<int64_t>((max_keys + kAttnChunk - 1) / kAttnChunk, kMaxPartials / rows));
+    if (chunks < 1) chunks = 1;
+  }
   const size_t thread_stride = act.attn_thread.size() / pool.size();
   const size_t part_stride = static_cast<size_t>(group) * (hd + 2);
   auto key_range = [&](int t, int& j0, int& j1) {

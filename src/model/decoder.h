@@ -16,6 +16,7 @@ namespace g4 {
 // allocates nothing.
 constexpr int kAttnTile = 64;       // keys scored per step of the online softmax
 constexpr int kMaxPartials = 64;    // key-split tasks of one attention call, at most
+constexpr int kAttnChunk = 256;     // keys per task when a decode step splits the keys
 
 struct Activations {
   Activations(const ModelConfig& c, const Weights& w, int n_batch, int n_ctx, int n_threads);
