@@ -41,6 +41,9 @@ struct KernelTable {
   //   attn_values: o[h * hd + i] += sum_j p[h * ld + j] * row_j[i]  (in j order, one fma per j)
   void (*attn_scores)(DType t, const void* const* rows, int n, const float* q, int nh, int hd, float* sc, int ld);
   void (*attn_values)(DType t, const void* const* rows, int n, const float* p, int ld, int nh, int hd, float* o);
+  // y[i] = gelu_tanh(g[i]) * u[i] (see gelu_tanh_mul below); y may alias g. SIMD versions use
+  // their own tanh, within 2 float ulps of std::tanh.
+  void (*gelu_tanh_mul)(const float* g, const float* u, float* y, int64_t n);
 };
 constexpr int kAttnMaxHeadDim = 1024;
 

@@ -137,7 +137,10 @@ void Decoder::layer(int l, int T, int pos0, KvCache& cache, Activations& act, Th
     kernels::rms_norm(&act.x[t * d], lw.ffn_norm.data(), &act.xb[t * d], d, eps);
   linear(lw.gate, act.xb.data(), T, act.gate.data(), act, pool);
   linear(lw.up, act.xb.data(), T, act.up.data(), act, pool);
-  kernels::gelu_tanh_mul(act.gate.data(), act.up.data(), act.gate.data(), static_cast<int64_t>(T) * c_.n_ff);
+  // GELU over T x n_ff values is a sizeable share of prefill: spread it over the pool.
+  pool.parallel_range(static_cast<int64_t>(T) * c_.n_ff, 8192, [&](int64_t b, int64_t e, int) {
+    k_.gelu_tanh_mul(&act.gate[b], &act.up[b], &act.gate[b], e - b);
+  });
   linear(lw.down, act.gate.data(), T, act.proj.data(), act, pool);
   const float s = lw.layer_scalar;
   for (int t = 0; t < T; ++t) {

@@ -476,7 +476,11 @@ def forward(model, tokens, soft=None, blocks=None):
     return cap * np.tanh(logits / cap) if cap else logits
 
 
-def generate(model, prompt, n_gen, soft=None, blocks=None):
+def generate(model, prompt, n_gen, soft=None, blocks=None, force=None):
+    """Greedy continuation; with `force`, the sequence continues with those tokens instead
+    (teacher forcing) while gen still records the reference's own argmax at each step."""
+    if force is not None:
+        n_gen = len(force)
     suppress = [i for i, t in enumerate(model["vocab"]) if t in ("<image|>", "<audio|>")]
     seq = list(prompt)
     rows, gen, margins = [], [], []
@@ -490,7 +494,7 @@ def generate(model, prompt, n_gen, soft=None, blocks=None):
         if k < n_gen:
             t = int(np.argmax(masked))
             gen.append(t)
-            seq.append(t)
+            seq.append(t if force is None else int(force[k]))
     return np.array(rows), np.array(gen, dtype=np.int64), np.array(margins)
 
 # ---------------------------------------------------------------------------------------------
@@ -589,6 +593,8 @@ def main():
     p.add_argument("model", help=".gguf file or safetensors folder")
     p.add_argument("--tokens", required=True, help="comma-separated prompt token ids; -1 marks a media item")
     p.add_argument("--n-gen", type=int, default=0)
+    p.add_argument("--force", default=None,
+                   help="comma-separated tokens to continue with instead of the argmax (teacher forcing)")
     p.add_argument("--out", required=True, help="output .npz")
     p.add_argument("--mmproj", help="GGUF projector file (GGUF models); a safetensors folder has its own")
     p.add_argument("--image", action=_Media, metavar="FILE[:BUDGET]", dest="media", default=None,
@@ -606,7 +612,8 @@ def main():
     tokens, soft, blocks = place_media(model, prompt, items)
     if args.dump_soft_tokens:
         np.save(args.dump_soft_tokens, soft[1])
-    logits, gen, margins = generate(model, tokens, args.n_gen, soft, blocks)
+    force = [int(t) for t in args.force.split(",") if t.strip()] if args.force is not None else None
+    logits, gen, margins = generate(model, tokens, args.n_gen, soft, blocks, force)
     np.savez(args.out, prompt_tokens=np.array(prompt, dtype=np.int64), logits=logits,
              gen_tokens=gen, margins=margins, expanded_tokens=np.array(tokens, dtype=np.int64),
              soft_positions=soft[0], vision_blocks=blocks)

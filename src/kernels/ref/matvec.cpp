@@ -145,7 +145,7 @@ void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t
 const KernelTable* table() {
   static const KernelTable t = {Isa::scalar, matvec_rows, quantize_activation, dequantize_row,
                                 dot_f32, axpy_f32, attn_scores_composed<dequantize_row, dot_f32>,
-                                attn_values_composed<dequantize_row, axpy_f32>};
+                                attn_values_composed<dequantize_row, axpy_f32>, kernels::gelu_tanh_mul};
   return &t;
 }
 

@@ -24,7 +24,7 @@ const KernelTable* table() {
   static const KernelTable t = {Isa::avx2, matvec_rows, x86::quantize_activation_256,
                                 x86::dequantize_row_256, dot_f32, axpy_f32,
                                 attn_scores_composed<x86::dequantize_row_256, dot_f32>,
-                                attn_values_composed<x86::dequantize_row_256, axpy_f32>};
+                                attn_values_composed<x86::dequantize_row_256, axpy_f32>, kernels::gelu_tanh_mul};
   return &t;
 }
 

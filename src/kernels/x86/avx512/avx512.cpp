@@ -180,7 +180,8 @@ void gemm_panel(const float* X, int64_t T, int64_t ldx, const float* Bp, int64_t
 
 const KernelTable* table() {
   static const KernelTable t = {Isa::avx512, matvec_rows, x86::quantize_activation_256,
-                                x86::dequantize_row_256, dot_f32, axpy_f32, attn_scores, attn_values};
+                                x86::dequantize_row_256, dot_f32, axpy_f32, attn_scores, attn_values,
+                                gelu_tanh_mul};
   return &t;
 }
 

@@ -17,5 +17,6 @@ void matvec_rows(const MatView& W, const void* xq, float* y, int64_t r0, int64_t
 // The table's fused attention kernels (attn.cpp).
 void attn_scores(DType t, const void* const* rows, int n, const float* q, int nh, int hd, float* sc, int ld);
 void attn_values(DType t, const void* const* rows, int n, const float* p, int ld, int nh, int hd, float* o);
+void gelu_tanh_mul(const float* g, const float* u, float* y, int64_t n);
 
 }  // namespace g4::kernels::avx512
