@@ -2,11 +2,7 @@
 // gelu_tanh(x) = 0.5 x (1 + tanh(z)) with z = sqrt(2/pi) (x + 0.044715 x^3), rewritten as
 // x / (1 + exp(-2z)) (0.5 (1 + tanh z) is the logistic function of 2z), with exp from a
 // degree-7 polynomial after range reduction: relative error ~1e-7, like the scalar std::tanh.
-// GCC 12's avx512fintrin.h trips -Wmaybe-uninitialized inside its own intrinsics (GCC bug
-// 105593); the pragmas silence only that, as in the other AVX-512 files.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
+#include "kernels/x86/avx512/intrinsics.h"
 
 #include <cstdint>
 

@@ -9,11 +9,7 @@
 //    head dimension while the n rows of the tile pass, so o is loaded and stored once per tile
 //    instead of once per row. Each o element still takes one fma per row in row order: the
 //    same bits as axpy per row.
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "kernels/x86/avx512/intrinsics.h"
 
 #include "kernels/x86/avx512/avx512_internal.h"
 

@@ -7,13 +7,7 @@
 // vpdpbusd multiplies unsigned by signed bytes without saturation. Q4_0 quants are already
 // unsigned (q in 0..15): sum (q - 8) x = dpbusd(q, x) - dpbusd(8, x). Q8_0 weights are made
 // unsigned by a bias: sum w x = dpbusd(w + 128, x) - dpbusd(128, x).
-//
-// GCC 12.2 reports its own _mm512_undefined_*() placeholders inside avx512fintrin.h as
-// uninitialized (GCC bug 105593, fixed in 12.3/13); the warning is about the header, not us.
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+#include "kernels/x86/avx512/intrinsics.h"
 #include "kernels/x86/simd256.h"
 #include "kernels/x86/avx512/avx512_internal.h"
 

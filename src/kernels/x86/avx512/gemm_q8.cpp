@@ -10,11 +10,7 @@
 // (T x 1.5 KB) is read from L2, the super-block's part of Y (T x 256 B) stays in L2 across all
 // chunks, and DRAM sees each weight byte once. Chunk sums are added into Y in chunk order (the
 // first one as 0 + sum, as matvec does).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "kernels/x86/avx512/intrinsics.h"
 
 #include "kernels/gemm.h"
 #include "kernels/x86/avx512/avx512_internal.h"

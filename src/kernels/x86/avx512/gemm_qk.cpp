@@ -19,11 +19,7 @@
 // registers across all super-blocks, so no partial state is ever stored. The activation is
 // packed once per token (the Q4_K x reordered to match the weight nibble layout) and read from
 // L2/L3 by every row group; DRAM sees each weight byte once.
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "kernels/x86/avx512/intrinsics.h"
 
 #include <cstring>
 

@@ -13,11 +13,7 @@
 // Activations are staged on the stack (packed Q8 steps, bf16 hi/lo) for up to 16384 columns;
 // Q4_0/Q8_0 rows longer than that go in segments with the same arithmetic, BF16 rows fall back
 // to the one-row float kernel of avx512.cpp (Gemma 4 12B's widest input is 15360).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
+#include "kernels/x86/avx512/intrinsics.h"
 
 #include <algorithm>
 #include <cstring>
