@@ -44,12 +44,14 @@ class KvCache {
   struct Layer {
     int capacity = 0, n_kv_head = 0, head_dim = 0;
     bool sliding = false;
-    std::vector<uint8_t> k, v;  // [capacity][n_kv_head][head_dim] elements of type_
+    // [n_kv_head][capacity][head_dim] elements of type_: the keys of one head are contiguous,
+    // so attention streams them (a position-major layout puts each row on its own page).
+    std::vector<uint8_t> k, v;
   };
   size_t offset(int layer, int pos, int kv_head) const {
     const Layer& L = layers_[layer];
     size_t slot = static_cast<size_t>(pos % L.capacity);
-    return ((slot * L.n_kv_head + kv_head) * L.head_dim) * elem_;
+    return ((static_cast<size_t>(kv_head) * L.capacity + slot) * L.head_dim) * elem_;
   }
   void store(std::vector<uint8_t>& buf, int layer, int pos, int kv_head, const float* row);
   const float* load(const std::vector<uint8_t>& buf, int layer, int pos, int kv_head, float* tmp,
