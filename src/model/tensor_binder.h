@@ -33,6 +33,17 @@ class Binder {
     return *t;
   }
 
+  // The tensor's bytes as rows x cols in its stored type (shape checked by the callers).
+  static MatView view(const TensorInfo& t, int64_t rows, int64_t cols) {
+    MatView m;
+    m.data = t.data;
+    m.type = t.type;
+    m.rows = rows;
+    m.cols = cols;
+    m.row_bytes = dtype_row_bytes(t.type, cols);
+    return m;
+  }
+
   // A linear layer y = W x with W [rows = out][cols = in] (ne = {in, out}).
   MatView matrix(const std::string& name, int64_t out, int64_t in) {
     const TensorInfo& t = require(name);
@@ -42,12 +53,7 @@ class Binder {
     if (in % dtype_block_elems(t.type) != 0)
       fail(Status::bad_format, "tensor '" + name + "': row length " + std::to_string(in) +
                                    " is not a multiple of the " + dtype_name(t.type) + " block size");
-    MatView m;
-    m.data = t.data;
-    m.type = t.type;
-    m.rows = out;
-    m.cols = in;
-    m.row_bytes = dtype_row_bytes(t.type, in);
+    MatView m = view(t, out, in);
     if (m.row_bytes * static_cast<size_t>(out) != t.nbytes)
       fail(Status::bad_format, "tensor '" + name + "' has " + std::to_string(t.nbytes) + " bytes, expected " +
                                    std::to_string(m.row_bytes * static_cast<size_t>(out)));
@@ -64,14 +70,8 @@ class Binder {
                                    std::to_string(rows) + " rows of " + std::to_string(cols));
     if (dtype_block_elems(t.type) != 1)
       fail(Status::bad_format, "tensor '" + name + "' must be F32, F16 or BF16, not " + dtype_name(t.type));
-    MatView m;
-    m.data = t.data;
-    m.type = t.type;
-    m.rows = rows;
-    m.cols = cols;
-    m.row_bytes = dtype_row_bytes(t.type, cols);
     account(t);
-    return m;
+    return view(t, rows, cols);
   }
 
   // A float vector of n values stored as F32, F16 or BF16 (shape [n], or [1] for a scalar).

@@ -55,19 +55,6 @@ struct alignas(64) WK {
 };
 static_assert(sizeof(WK) == kQKWBytes, "gemm.h constants");
 
-// The 8 six-bit scales and mins of a Q4_K block as bytes (as gemv.cpp's q4k_scales).
-inline void q4k_scales(const uint8_t* s12, uint64_t* sc, uint64_t* m) {
-  uint32_t u0, u1, u2;
-  std::memcpy(&u0, s12, 4);
-  std::memcpy(&u1, s12 + 4, 4);
-  std::memcpy(&u2, s12 + 8, 4);
-  const uint32_t k6 = 0x3f3f3f3f, k4 = 0x0f0f0f0f, k2 = 0x03030303;
-  uint32_t sc_lo = u0 & k6, m_lo = u1 & k6;
-  uint32_t sc_hi = (u2 & k4) | ((u0 >> 6) & k2) << 4;
-  uint32_t m_hi = ((u2 >> 4) & k4) | ((u1 >> 6) & k2) << 4;
-  *sc = sc_lo | static_cast<uint64_t>(sc_hi) << 32;
-  *m = m_lo | static_cast<uint64_t>(m_hi) << 32;
-}
 
 void unpack_q4_k(const BlockQ4_K& w, WK& o) {
   const __m512i m4 = _mm512_set1_epi8(15);
